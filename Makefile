@@ -1,0 +1,125 @@
+# loaxa — build, test, run, install.
+# Objects and programs go to $(BUILD); `make SAN=1` builds an ASan/UBSan variant in build-san/.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SAN      ?= 0
+CROSS    ?=
+
+ifeq ($(SAN),1)
+BUILD    ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD    ?= build
+SANFLAGS :=
+endif
+
+ifneq ($(CROSS),)
+CC       := $(CROSS)-gcc
+PKG_CONFIG ?= $(CROSS)-pkg-config
+endif
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+PKGS     := alsa libmpg123 libconfig jansson libcurl libsodium libxml-2.0 libsystemd
+CPPFLAGS += -I. -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -pthread $(SANFLAGS) \
+            $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LDFLAGS  += -pthread $(SANFLAGS)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+
+LIB_DIRS := core audio playlists scheduler bulletins control
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libloaxa.a
+
+CTL_SRCS := $(wildcard tools/loaxactl/*.c)
+PUB_SRCS := $(wildcard tools/publish/*.c)
+PROGS    := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-publish
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+
+FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_SECONDS ?= 20
+
+PYTEST   ?= /usr/bin/python3 -m pytest
+
+.PHONY: all deps run check check-unit check-san check-system check-fuzz fuzz install clean
+
+all: $(PROGS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/loaxactl: $(CTL_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/loaxa-publish: $(PUB_SRCS:%.c=$(BUILD)/%.o) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka) -o $@
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs libpulse-simple libpulse 2>/dev/null) -o $@
+
+# libFuzzer targets: clang only, built apart from the main objects.
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
+	@mkdir -p $(dir $@)
+	clang $(CPPFLAGS) -std=c17 -g -O1 -fsanitize=fuzzer,address,undefined \
+	    $(shell pkg-config --cflags $(PKGS)) $^ $(shell pkg-config --libs $(PKGS)) -lm -o $@
+
+deps:
+	sh tools/install-deps.sh
+
+run: all
+	sh etc/demo/run-demo.sh
+
+check: all $(UNIT_TESTS) $(TEST_TOOLS)
+	sh tests/run-unit.sh $(BUILD)
+	$(MAKE) check-san
+	$(MAKE) check-fuzz
+	LOAXA_BUILD=$(BUILD) $(PYTEST) -q tests/system
+	@echo "make check: all tests passed"
+
+check-unit: $(UNIT_TESTS)
+	sh tests/run-unit.sh $(BUILD)
+
+check-san:
+	$(MAKE) SAN=1 all-tests-san
+	sh tests/run-unit.sh build-san
+	LOAXA_BUILD=build-san LOAXA_QUICK=1 $(PYTEST) -q tests/system -m "not slow"
+
+all-tests-san: $(PROGS) $(UNIT_TESTS) $(TEST_TOOLS)
+
+check-fuzz: $(FUZZ_BINS)
+	sh tests/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	sh tests/run-fuzz.sh 3600 $(FUZZ_BINS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
+	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/loaxa $(DESTDIR)$(PREFIX)/share/loaxa
+	install -m 0644 etc/loaxa.conf.example $(DESTDIR)$(PREFIX)/share/doc/loaxa/loaxa.conf.example
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,106 @@
+/*
+ * player: owns the sound card. One thread decodes (libmpg123), applies gain
+ * and fades, and writes to ALSA. It takes commands from the event loop
+ * through a small locked queue and reports back through an eventfd; it never
+ * reads the config or the clock to decide *what* to play.
+ *
+ * Shared state, by side ([L] written by the loop thread, [P] by the player
+ * thread): the command queue [L], the event queue [P], the master volume [L].
+ */
+#ifndef LOAXA_PLAYER_H
+#define LOAXA_PLAYER_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+enum player_source {
+	SRC_FILE,	/* an MP3 file at path */
+	SRC_CHIME,	/* path, or the built-in chime when path is "" */
+	SRC_SILENCE,	/* silence_s seconds of silence */
+	SRC_TONE,	/* 1 kHz test tone, silence_s seconds */
+};
+
+struct player_item {
+	uint64_t id;			/* chosen by the caller, echoed in events */
+	enum player_source source;
+	char path[PATH_MAX];
+	double silence_s;
+	int volume;			/* 0..100 for this item (slot volume) */
+	/*
+	 * CLOCK_REALTIME instant for the first sample to reach the card, or
+	 * {0,0} for "as soon as possible, right after what plays now, with
+	 * no gap". A timed item is pre-rolled: the device is opened and fed
+	 * silence so that the first sample lands on the mark.
+	 */
+	struct timespec start_at;
+};
+
+enum player_result {
+	PLAY_COMPLETED,		/* played to its natural end */
+	PLAY_STOPPED,		/* player_stop() ended it */
+	PLAY_FAILED,		/* reason says why */
+};
+
+enum player_event_type { PEV_STARTED, PEV_FINISHED };
+
+struct player_event {
+	enum player_event_type type;
+	uint64_t id;
+	/* STARTED: when its first sample reached the card (estimated from
+	 * the ALSA delay). FINISHED: when its last sample did. */
+	struct timespec when;
+	enum player_result result;	/* FINISHED only */
+	bool started;			/* FINISHED: had it reached the air? */
+	double played_s;		/* FINISHED: seconds of it on air */
+	bool device_error;		/* FINISHED+FAILED: the card, not the file */
+	int retry_ms;			/* with device_error: wait before the next */
+	char reason[256];
+};
+
+struct player_config {
+	const char *device;		/* ALSA PCM name */
+	int buffer_ms;			/* >= 100 */
+	int volume;			/* master 0..100 */
+};
+
+struct player;
+
+/* Starts the player thread. Returns NULL with err on failure. */
+struct player *player_create(const struct player_config *pc, char *err, size_t errlen);
+/* Stops the thread (what plays is stopped at once) and frees everything. */
+void player_destroy(struct player *p);
+
+/* An eventfd: readable when events are waiting. */
+int player_event_fd(const struct player *p);
+/* Takes one event; false when none is left. Also clears the eventfd. */
+bool player_next_event(struct player *p, struct player_event *ev);
+
+/*
+ * Queues item after what plays and what is already queued (at most
+ * PLAYER_QUEUE_MAX items). Returns false if the queue is full.
+ */
+#define PLAYER_QUEUE_MAX 4
+bool player_enqueue(struct player *p, const struct player_item *item);
+/*
+ * Ends what plays with a fade of fade_ms (0: at once; returns within 100 ms
+ * either way) and drops everything queued. Each dropped or stopped item is
+ * reported FINISHED with PLAY_STOPPED.
+ */
+void player_stop(struct player *p, int fade_ms);
+/* Master volume 0..100, applied to what plays now and later. */
+void player_set_volume(struct player *p, int volume);
+/* Changes the device (after a reload); takes effect at the next open. */
+void player_set_device(struct player *p, const char *device, int buffer_ms);
+
+/* Counters for status and tests. */
+struct player_stats {
+	uint64_t underruns;
+	uint64_t frames_written;
+	bool device_ok;			/* last open/write succeeded */
+	char device_error[256];
+};
+void player_get_stats(struct player *p, struct player_stats *out);
+
+#endif

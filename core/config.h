@@ -1,0 +1,128 @@
+/*
+ * config: reads loaxa.conf (libconfig syntax) into a struct config and
+ * validates it. Owns every setting's name, type, default and check; nothing
+ * else in loaxad reads the file. An invalid file gives no config and one
+ * "FILE:LINE: message" error; doubtful but usable settings are reported
+ * through the warning callback, also as "FILE:LINE: message".
+ */
+#ifndef LOAXA_CONFIG_H
+#define LOAXA_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum step_kind {
+	STEP_CHIME,	/* "chime" */
+	STEP_FILE,	/* "file:PATH" */
+	STEP_PLAYLIST,	/* "playlist:NAME" */
+	STEP_BULLETINS,	/* "bulletins" */
+	STEP_RELAY,	/* "relay:NAME" */
+	STEP_SILENCE,	/* "silence:SECONDS" */
+};
+
+struct step {
+	enum step_kind kind;
+	char *arg;		/* path, playlist name or relay name; NULL otherwise */
+	double seconds;		/* STEP_SILENCE */
+	char *text;		/* the step as written, for plans and logs */
+};
+
+/* Days of the week as a bit set: bit 0 Monday ... bit 6 Sunday. */
+#define DAYS_ALL 0x7f
+
+struct slot {
+	char *name;
+	unsigned days;		/* DAYS_* bit set; 0 in exceptions */
+	int start_s;		/* seconds after local midnight */
+	int end_s;		/* end_s <= start_s: crosses midnight */
+	int volume;		/* 0..100, or -1: the station's volume */
+	bool loop;		/* repeat the program until the slot ends */
+	struct step *steps;
+	size_t nsteps;
+	int line;		/* where it was defined, for messages */
+};
+
+enum exception_mode { EXC_REPLACE, EXC_ADD };
+
+/* A date whose slots differ from its weekday's (Tết, election day). */
+struct exception {
+	int year, month, day;
+	enum exception_mode mode;
+	struct slot *slots;
+	size_t nslots;
+	int line;
+};
+
+enum priority { PRIO_NORMAL = 0, PRIO_PRIORITY = 1, PRIO_EMERGENCY = 2 };
+
+struct feed_conf {
+	char *url;
+	int poll_s;
+	char **keys;		/* paths of minisign .pub files */
+	size_t nkeys;
+	enum priority max_priority;
+	int line;
+};
+
+struct relay_conf {
+	char *name;
+	char *url;
+	int line;
+};
+
+struct config {
+	char *path;
+	struct {
+		char *name;
+		char **areas;
+		size_t nareas;
+	} station;
+	struct {
+		char *state;
+		char *cache;
+		char *played_log;
+		char *playlists;
+		char *socket;
+	} paths;
+	struct {
+		char *device;
+		int volume;		/* 0..100, linear amplitude */
+		char *chime;		/* path; "" = the built-in chime */
+		int buffer_ms;		/* ALSA buffer, >= 100 */
+		int fade_ms;		/* fade at a slot's end */
+		int preroll_ms;		/* device opened this long before a mark */
+	} audio;
+	struct feed_conf *feeds;
+	size_t nfeeds;
+	struct relay_conf *relays;
+	size_t nrelays;
+	struct slot *slots;
+	size_t nslots;
+	struct exception *exceptions;
+	size_t nexceptions;
+};
+
+typedef void (*config_warn_fn)(void *ctx, const char *message);
+
+/*
+ * Loads and validates path. On success returns the config; warnings went to
+ * warn (may be NULL). On failure returns NULL with "FILE:LINE: message" (or
+ * "FILE: message" when no line applies) in err.
+ */
+struct config *config_load(const char *path, config_warn_fn warn, void *ctx,
+    char *err, size_t errlen);
+/* The same, from text in memory; name is used in messages (tests, fuzzing). */
+struct config *config_parse_string(const char *text, const char *name,
+    config_warn_fn warn, void *ctx, char *err, size_t errlen);
+void config_free(struct config *cfg);
+
+/* "HH:MM" or "HH:MM:SS" to seconds after midnight; -1 if impossible. */
+int config_parse_clock(const char *s);
+/* "mon-fri", "mon,wed,sat", "daily", "sat-mon" ... to a DAYS_* set; -1 if bad. */
+int config_parse_days(const char *s);
+/* Parses one program step such as "file:/x.mp3"; 0 or -1 with err. */
+int config_parse_step(const char *s, struct step *out, char *err, size_t errlen);
+const char *priority_name(enum priority p);
+int priority_from_name(const char *s);	/* -1 if unknown */
+
+#endif
