@@ -29,7 +29,7 @@ CFLAGS   += -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -pthread $(SANFLA
 LDFLAGS  += -pthread $(SANFLAGS)
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 
-LIB_DIRS := core audio playlists scheduler bulletins control
+LIB_DIRS := core audio playlists scheduler bulletins control report
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libloaxa.a

@@ -1,0 +1,58 @@
+/*
+ * station: the brain of loaxad. Owns "what must be on air now": it follows
+ * the resolved timetable, runs each slot's program step by step, airs
+ * bulletins by priority, cuts at a slot's end, keeps the resume state on
+ * disk, and is the only caller of the player. Everything here runs on the
+ * event loop thread.
+ */
+#ifndef LOAXA_STATION_H
+#define LOAXA_STATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/config.h"
+
+struct loop;
+struct station;
+
+struct station *station_create(struct config *cfg, struct loop *loop,
+    char *err, size_t errlen);
+/* Takes ownership of cfg on success; on failure the old config stays. */
+void station_apply_config(struct station *st, struct config *cfg);
+/* Stops what plays (logged interrupted, reason shutdown) and frees. */
+void station_shutdown(struct station *st);
+void station_destroy(struct station *st);
+
+/* What loaxactl status shows. Strings point into the station; valid until
+ * the next loop iteration. */
+struct station_status {
+	const char *slot;		/* NULL: no slot on air */
+	time_t slot_start, slot_end;
+	const char *item_kind;		/* NULL: nothing on air */
+	const char *item_source;
+	double item_elapsed_s;
+	double item_length_s;		/* -1 unknown */
+	const char *next_slot;
+	time_t next_slot_start;
+	int volume;
+	bool muted, muted_all;
+	bool device_ok;
+	const char *device;
+	const char *device_error;
+	unsigned long long underruns;
+	time_t started_at;		/* daemon start, for uptime */
+};
+void station_get_status(struct station *st, struct station_status *out);
+
+/* Operator commands (loaxactl). Return 0, or -1 with a message in err. */
+int station_play(struct station *st, const char *what, bool now, char *err, size_t errlen);
+int station_stop(struct station *st, char *err, size_t errlen);
+int station_skip(struct station *st, char *err, size_t errlen);
+int station_set_volume(struct station *st, int volume, char *err, size_t errlen);
+int station_mute(struct station *st, bool mute, bool all, char *err, size_t errlen);
+int station_test_tone(struct station *st, char *err, size_t errlen);
+const struct config *station_config(const struct station *st);
+
+#endif
