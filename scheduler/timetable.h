@@ -45,7 +45,9 @@ int timetable_after_step(const struct config *cfg, time_t before, time_t now,
     struct slot_instance *join);
 
 /* Writes the plan of `days` days from the local date of `from`, one line per
- * slot: "YYYY-MM-DD  NAME  HH:MM:SS–HH:MM:SS  step, step, ...". */
+ * slot: "YYYY-MM-DD  NAME  HH:MM:SS-HH:MM:SS  step, step, ...", with
+ * "  (exception: replace|add)" after a date exception's slots; a day without
+ * slots prints "YYYY-MM-DD  (no slots)". */
 void timetable_print_plan(const struct config *cfg, time_t from, int days,
     FILE *out);
 
