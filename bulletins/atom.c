@@ -1,10 +1,226 @@
-/* atom: stub, being implemented. */
+/*
+ * atom: index.atom, read as hostile input (size cap, no DTD, no network)
+ * and written for loaxa-publish. Only what loaxa needs of RFC 4287: each
+ * entry's id, title, updated and its CAP link.
+ */
 #include "bulletins/atom.h"
 
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
 
-struct atom_feed *atom_parse(const char *xml, size_t len, char *err, size_t errlen)
-{ (void)xml; (void)len; snprintf(err, errlen, "atom: not implemented yet"); return NULL; }
-void atom_free(struct atom_feed *f) { (void)f; }
-char *atom_build(const char *feed_title, const char *feed_id, const struct atom_entry *entries, size_t n, size_t *len)
-{ (void)feed_title; (void)feed_id; (void)entries; (void)n; (void)len; return NULL; }
+#include "core/log.h"
+
+#define ATOM_NS "http://www.w3.org/2005/Atom"
+#define ATOM_MAX_BYTES (4 * 1024 * 1024)
+#define ATOM_MAX_ENTRIES 10000
+#define CAP_MIME "application/cap+xml"
+
+static bool
+is_atom(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+	    strcmp((const char *)n->ns->href, ATOM_NS) == 0 &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+static char *
+trimmed_text(const xmlNode *n)
+{
+	xmlChar *raw = xmlNodeGetContent(n);
+	const char *s = raw ? (const char *)raw : "";
+	while (isspace((unsigned char)*s))
+		s++;
+	size_t len = strlen(s);
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	char *out = xmalloc(len + 1);
+	memcpy(out, s, len);
+	out[len] = '\0';
+	xmlFree(raw);
+	return out;
+}
+
+/* rel defaults to "alternate" (RFC 4287 4.2.7.2). */
+static char *
+cap_link_href(const xmlNode *link)
+{
+	xmlChar *rel = xmlGetNoNsProp(link, BAD_CAST "rel");
+	xmlChar *type = xmlGetNoNsProp(link, BAD_CAST "type");
+	xmlChar *href = xmlGetNoNsProp(link, BAD_CAST "href");
+	char *out = NULL;
+	if ((rel == NULL || strcmp((char *)rel, "alternate") == 0) && type != NULL &&
+	    strcmp((char *)type, CAP_MIME) == 0 && href != NULL && href[0] != '\0')
+		out = xstrdup((char *)href);
+	xmlFree(rel);
+	xmlFree(type);
+	xmlFree(href);
+	return out;
+}
+
+static void
+set_once(char **field, char *value)
+{
+	if (*field == NULL)
+		*field = value;
+	else
+		free(value);
+}
+
+static void
+parse_entry(const xmlNode *entry, struct atom_entry *e)
+{
+	for (const xmlNode *n = entry->children; n != NULL; n = n->next) {
+		if (is_atom(n, "id"))
+			set_once(&e->id, trimmed_text(n));
+		else if (is_atom(n, "title"))
+			set_once(&e->title, trimmed_text(n));
+		else if (is_atom(n, "updated"))
+			set_once(&e->updated, trimmed_text(n));
+		else if (is_atom(n, "link") && e->cap_href == NULL)
+			e->cap_href = cap_link_href(n);
+	}
+}
+
+struct atom_feed *
+atom_parse(const char *xml, size_t len, char *err, size_t errlen)
+{
+	if (len > ATOM_MAX_BYTES) {
+		snprintf(err, errlen, "Atom: feed larger than %d bytes", ATOM_MAX_BYTES);
+		return NULL;
+	}
+	if (memmem(xml, len, "<!DOCTYPE", 9) != NULL || memmem(xml, len, "<!ENTITY", 8) != NULL) {
+		snprintf(err, errlen, "Atom: DTDs are not allowed");
+		return NULL;
+	}
+	xmlDoc *doc = xmlReadMemory(xml, (int)len, "index.atom", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
+	if (doc == NULL) {
+		const xmlError *e = xmlGetLastError();
+		snprintf(err, errlen, "Atom: not well-formed XML (line %d)", e ? e->line : 0);
+		return NULL;
+	}
+	const xmlNode *root = xmlDocGetRootElement(doc);
+	if (doc->intSubset != NULL || root == NULL || !is_atom(root, "feed")) {
+		snprintf(err, errlen, "Atom: root element is not <feed> in %s", ATOM_NS);
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	struct atom_feed *f = xcalloc(1, sizeof(*f));
+	for (const xmlNode *n = root->children; n != NULL; n = n->next) {
+		if (!is_atom(n, "entry"))
+			continue;
+		if (f->nentries == ATOM_MAX_ENTRIES) {
+			snprintf(err, errlen, "Atom: more than %d entries", ATOM_MAX_ENTRIES);
+			xmlFreeDoc(doc);
+			atom_free(f);
+			return NULL;
+		}
+		f->entries = xreallocarray(f->entries, f->nentries + 1, sizeof(*f->entries));
+		struct atom_entry *e = &f->entries[f->nentries++];
+		*e = (struct atom_entry){ 0 };
+		parse_entry(n, e);
+	}
+	xmlFreeDoc(doc);
+	return f;
+}
+
+void
+atom_free(struct atom_feed *f)
+{
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->nentries; i++) {
+		free(f->entries[i].id);
+		free(f->entries[i].title);
+		free(f->entries[i].updated);
+		free(f->entries[i].cap_href);
+	}
+	free(f->entries);
+	free(f);
+}
+
+static void
+now_rfc3339(char *buf, size_t len)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The feed's <updated> is its newest entry's (RFC 3339 strings of one
+ * writer compare as times), or now for an empty feed. */
+static const char *
+newest_update(const struct atom_entry *entries, size_t n, char *now, size_t nowlen)
+{
+	const char *best = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (entries[i].updated && (best == NULL || strcmp(entries[i].updated, best) > 0))
+			best = entries[i].updated;
+	if (best != NULL)
+		return best;
+	now_rfc3339(now, nowlen);
+	return now;
+}
+
+static void
+put(xmlTextWriter *w, const char *name, const char *value)
+{
+	xmlTextWriterWriteElement(w, BAD_CAST name, BAD_CAST(value ? value : ""));
+}
+
+char *
+atom_build(const char *feed_title, const char *feed_id,
+    const struct atom_entry *entries, size_t n, size_t *len)
+{
+	char now[32];
+	xmlBuffer *buf = xmlBufferCreate();
+	xmlTextWriter *w = xmlNewTextWriterMemory(buf, 0);
+	if (buf == NULL || w == NULL)
+		fatal("out of memory building index.atom");
+
+	xmlTextWriterSetIndent(w, 1);
+	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+	xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
+	xmlTextWriterStartElementNS(w, NULL, BAD_CAST "feed", BAD_CAST ATOM_NS);
+	put(w, "id", feed_id);
+	put(w, "title", feed_title);
+	put(w, "updated", newest_update(entries, n, now, sizeof(now)));
+	xmlTextWriterStartElement(w, BAD_CAST "author");
+	put(w, "name", feed_title);
+	xmlTextWriterEndElement(w);
+	for (size_t i = 0; i < n; i++) {
+		const struct atom_entry *e = &entries[i];
+		xmlTextWriterStartElement(w, BAD_CAST "entry");
+		put(w, "id", e->id);
+		put(w, "title", e->title);
+		put(w, "updated", e->updated);
+		if (e->cap_href != NULL) {
+			xmlTextWriterStartElement(w, BAD_CAST "link");
+			xmlTextWriterWriteAttribute(w, BAD_CAST "rel", BAD_CAST "alternate");
+			xmlTextWriterWriteAttribute(w, BAD_CAST "type", BAD_CAST CAP_MIME);
+			xmlTextWriterWriteAttribute(w, BAD_CAST "href", BAD_CAST e->cap_href);
+			xmlTextWriterEndElement(w);
+		}
+		xmlTextWriterEndElement(w);
+	}
+	xmlTextWriterEndElement(w);
+	xmlTextWriterEndDocument(w);
+	xmlFreeTextWriter(w);
+
+	size_t blen = (size_t)xmlBufferLength(buf);
+	char *out = xmalloc(blen + 1);
+	memcpy(out, xmlBufferContent(buf), blen);
+	out[blen] = '\0';
+	xmlBufferFree(buf);
+	if (len != NULL)
+		*len = blen;
+	return out;
+}

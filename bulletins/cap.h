@@ -33,4 +33,9 @@ void cap_free(struct cap_alert *a);
 /* Builds a CAP 1.2 message valid against the OASIS schema (for loaxa-publish). */
 char *cap_build(const struct cap_alert *a, size_t *len);
 
+/* CAP date-times ("2026-11-27T17:00:00+07:00"; UTC written "-00:00"). The
+ * parser also takes a fraction or "Z"; 0 or -1. buf needs 32 bytes. */
+int cap_parse_time(const char *s, time_t *out);
+void cap_format_time(time_t t, char *buf, size_t len);
+
 #endif
