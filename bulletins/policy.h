@@ -1,0 +1,104 @@
+/*
+ * policy: which bulletins a station accepts, as pure functions of a parsed
+ * CAP message, the station's settings and the time, so every rule is unit
+ * tested. Owns identity normalisation, priority derivation, plays/interval
+ * defaults, URI confinement to the feed's scheme and host, audio resource
+ * checks, digests (SHA-256, and CAP's SHA-1) and poll timing (jitter,
+ * back-off). No I/O, no logging.
+ */
+#ifndef LOAXA_POLICY_H
+#define LOAXA_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "bulletins/cap.h"
+#include "core/config.h"
+
+#define POLICY_SKEW_S		300		/* sent may be this far in the future */
+#define POLICY_DEFAULT_LIFETIME_S 3600
+#define POLICY_DOC_MAX		(1024 * 1024)	/* index, CAP, signature */
+#define POLICY_AUDIO_MAX	(50LL * 1024 * 1024)
+#define POLICY_BACKOFF_MAX_S	900
+#define POLICY_EMERGENCY_PLAYS	3
+#define POLICY_EMERGENCY_INTERVAL_S 30
+#define POLICY_REASON_LEN	256
+
+struct policy_settings {
+	const char *const *areas;	/* station.areas */
+	size_t nareas;
+	bool allow_test;		/* Exercise/Test accepted, aired as tests */
+	int default_lifetime_s;		/* when <expires> is absent */
+	enum priority max_priority;	/* the feed's cap */
+};
+
+enum policy_outcome {
+	POLICY_ACCEPT,		/* queue it (Alert or Update) */
+	POLICY_CANCEL,		/* a valid Cancel: remove its references */
+	POLICY_NOT_FOR_US,	/* no geocode of ours: info log only */
+	POLICY_REJECT,		/* refused: reason says why */
+};
+
+struct policy_verdict {
+	enum policy_outcome outcome;
+	char reason[POLICY_REASON_LEN];
+	enum priority priority;
+	bool is_test;
+	int plays, interval_s;
+	time_t effective, expires;	/* effective defaults to sent */
+};
+
+/* Normalised identity "sender,identifier,YYYY-MM-DDTHH:MM:SSZ": fields
+ * trimmed, sent as a UTC instant. -1 if sent is not a CAP date-time. */
+int policy_identity(const char *sender, const char *identifier, const char *sent,
+    char *out, size_t outlen);
+
+/* loaxa:priority when present (-1 if its value is unknown), otherwise
+ * derived: Immediate + Extreme/Severe = emergency; Immediate/Expected +
+ * Moderate, or Expected + Extreme/Severe = priority; anything else normal. */
+int policy_priority(const struct cap_alert *a);
+
+/* Every rule on a parsed message, in order: status, scope, msgType, area,
+ * times, priority and its cap. Cancels are checked for status and scope
+ * only: a Cancel of something not in our queue is harmless. */
+void policy_check(const struct cap_alert *a, const struct policy_settings *s,
+    time_t now, struct policy_verdict *v);
+
+/* Resolves href against base (curl_url, CURLU) into out (malloc'd). Refused
+ * unless the result keeps base's scheme and host (and port), and the scheme
+ * is http, https or file. 0, or -1 with reason. */
+int policy_resolve_uri(const char *base, const char *href, char **out,
+    char *reason, size_t reasonlen);
+
+/* The audio resource to air: the first audio/mpeg one with a usable digest
+ * (64 or 40 hex digits) and an acceptable size; max_size gets the download
+ * cap (the CAP size when given, else POLICY_AUDIO_MAX). NULL with reason. */
+const struct cap_resource *policy_audio_resource(const struct cap_alert *a,
+    long long *max_size, char *reason, size_t reasonlen);
+
+/* Streaming SHA-256 and SHA-1 of the same bytes (audio downloads). */
+struct policy_digest {
+	crypto_hash_sha256_state sha256;
+	uint32_t h1[5];
+	uint64_t sha1_len;
+	uint8_t sha1_buf[64];
+	size_t sha1_fill;
+};
+void policy_digest_init(struct policy_digest *d);
+void policy_digest_update(struct policy_digest *d, const void *data, size_t len);
+/* Hex digests, NUL-terminated. */
+void policy_digest_final(struct policy_digest *d, char sha256_hex[65], char sha1_hex[41]);
+/* True when expected (hex, any case, SHA-256 or SHA-1 by length) matches. */
+bool policy_digest_matches(const char *expected, const char *sha256_hex, const char *sha1_hex);
+
+/* Next poll delay: poll_s with jitter of +-15% (r uniform in [0,1)). */
+int64_t policy_poll_delay_ms(int poll_s, double r);
+/* Delay after `failures` consecutive failures (>= 1): poll_s doubling each
+ * time, at most POLICY_BACKOFF_MAX_S, with the same jitter. */
+int64_t policy_backoff_delay_ms(int poll_s, int failures, double r);
+
+#endif
