@@ -1,0 +1,154 @@
+/*
+ * loaxad: the station daemon. main() reads as the list of parts, started in
+ * dependency order and stopped in reverse.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "scheduler/loop.h"
+#include "scheduler/station.h"
+#include "scheduler/timetable.h"
+
+#define DEFAULT_CONFIG "/etc/loaxa/loaxa.conf"
+#define PLAN_DAYS 7
+
+struct daemon {
+	const char *config_path;
+	struct loop *loop;
+	struct station *station;
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: loaxad [-f] [-d] [-c FILE]\n"
+	    "       loaxad --check [-c FILE]\n"
+	    "  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
+	    "  -f, --foreground   stay in the foreground and log to stderr\n"
+	    "  -d, --debug        log debug messages too\n"
+	    "      --check        validate the configuration, print the plan of the\n"
+	    "                     next %d days and exit (0 valid, 1 invalid)\n"
+	    "  -h, --help         this help\n", PLAN_DAYS);
+}
+
+static void
+warn_to_log(void *ctx, const char *message)
+{
+	(void)ctx;
+	log_warn("%s", message);
+}
+
+static void
+on_quit(int signo, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_notice("%s received; shutting down", strsignal(signo));
+	loop_quit(d->loop);
+}
+
+static void
+on_reload(int signo, void *arg)
+{
+	struct daemon *d = arg;
+	char err[1024];
+
+	(void)signo;
+	tzset();
+	struct config *cfg = config_load(d->config_path, warn_to_log, NULL, err, sizeof(err));
+	if (cfg == NULL) {
+		log_err("reload refused, the running configuration stays: %s", err);
+		return;
+	}
+	station_apply_config(d->station, cfg);
+}
+
+static int
+check_config(const char *path)
+{
+	char err[1024];
+	struct config *cfg = config_load(path, warn_to_log, NULL, err, sizeof(err));
+
+	if (cfg == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	printf("%s: valid\n", path);
+	timetable_print_plan(cfg, time(NULL), PLAN_DAYS, stdout);
+	config_free(cfg);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d = { .config_path = DEFAULT_CONFIG };
+	bool foreground = false, check = false;
+	enum log_level level = LOGL_INFO;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:fdh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': d.config_path = optarg; break;
+		case 'f': foreground = true; break;
+		case 'd': level = LOGL_DEBUG; break;
+		case 'C': check = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	tzset();
+	log_init("loaxad", foreground || check, level);
+	if (check)
+		return check_config(d.config_path);
+
+	char err[1024];
+	struct config *cfg = config_load(d.config_path, warn_to_log, NULL, err, sizeof(err));
+	if (cfg == NULL) {
+		if (!foreground)
+			fprintf(stderr, "%s\n", err);
+		log_err("%s", err);
+		return 1;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	d.loop = loop_create();
+	loop_add_signal(d.loop, SIGTERM, on_quit, &d);
+	loop_add_signal(d.loop, SIGINT, on_quit, &d);
+	loop_add_signal(d.loop, SIGHUP, on_reload, &d);
+
+	d.station = station_create(cfg, d.loop, err, sizeof(err));
+	if (d.station == NULL) {
+		log_err("cannot start the station: %s", err);
+		config_free(cfg);
+		return 1;
+	}
+	log_notice("loaxad started with %s", d.config_path);
+
+	loop_run(d.loop);
+
+	station_shutdown(d.station);
+	station_destroy(d.station);
+	loop_destroy(d.loop);
+	log_notice("loaxad stopped");
+	return 0;
+}
