@@ -72,6 +72,7 @@ struct relay_conf {
 
 struct config {
 	char *path;
+	char *dir;		/* absolute folder relative paths were resolved against */
 	struct {
 		char *name;
 		char **areas;
@@ -100,18 +101,36 @@ struct config {
 	size_t nslots;
 	struct exception *exceptions;
 	size_t nexceptions;
+	struct {
+		bool allow_test;	/* air CAP status "Test" messages */
+		int default_lifetime_s;	/* a bulletin without <expires> lives this long */
+	} bulletins;
+	struct {
+		char *url;		/* "" = no reports upward */
+		int interval_s;
+	} report;
+	struct {
+		int keep_days;		/* as-played log retention */
+	} log;
+	struct {
+		char *group;		/* Unix group allowed on the control socket */
+	} control;
 };
 
 typedef void (*config_warn_fn)(void *ctx, const char *message);
 
 /*
- * Loads and validates path. On success returns the config; warnings went to
+ * Loads and validates path. Relative paths in it (paths.*, file: steps, keys,
+ * chime) are made absolute against the file's folder. Slots overlapping on a
+ * weekday are refused; an exception's slots are checked among themselves and,
+ * in "add" mode, against the slots of its weekday. On success returns the config; warnings went to
  * warn (may be NULL). On failure returns NULL with "FILE:LINE: message" (or
  * "FILE: message" when no line applies) in err.
  */
 struct config *config_load(const char *path, config_warn_fn warn, void *ctx,
     char *err, size_t errlen);
-/* The same, from text in memory; name is used in messages (tests, fuzzing). */
+/* The same, from text in memory; name is used in messages (tests, fuzzing)
+ * and its folder (against the current directory) resolves relative paths. */
 struct config *config_parse_string(const char *text, const char *name,
     config_warn_fn warn, void *ctx, char *err, size_t errlen);
 void config_free(struct config *cfg);
@@ -122,6 +141,8 @@ int config_parse_clock(const char *s);
 int config_parse_days(const char *s);
 /* Parses one program step such as "file:/x.mp3"; 0 or -1 with err. */
 int config_parse_step(const char *s, struct step *out, char *err, size_t errlen);
+/* Frees what config_parse_step allocated in step (not step itself). */
+void config_step_clear(struct step *step);
 const char *priority_name(enum priority p);
 int priority_from_name(const char *s);	/* -1 if unknown */
 
