@@ -48,7 +48,7 @@ FUZZ_SECONDS ?= 20
 
 PYTEST   ?= /usr/bin/python3 -m pytest
 
-.PHONY: all deps run check check-unit check-san check-system check-fuzz fuzz install clean
+.PHONY: all deps run check check-all check-unit check-san check-system check-fuzz fuzz install clean
 
 all: $(PROGS)
 
@@ -86,10 +86,14 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 deps:
 	sh tools/install-deps.sh
 
-run: all
+run: deps
+	$(MAKE) all
 	sh etc/demo/run-demo.sh
 
-check: all $(UNIT_TESTS) $(TEST_TOOLS)
+check: deps
+	$(MAKE) check-all
+
+check-all: all $(UNIT_TESTS) $(TEST_TOOLS)
 	sh tests/run-unit.sh $(BUILD)
 	$(MAKE) check-san
 	$(MAKE) check-fuzz
