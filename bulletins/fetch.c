@@ -1,0 +1,514 @@
+#include "bulletins/fetch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "bulletins/policy.h"
+#include "core/log.h"
+#include "scheduler/loop.h"
+
+#define MAX_REDIRECTS 3
+#define CONNECT_TIMEOUT_S 10
+#define DOC_TIMEOUT_S 60
+#define AUDIO_TIMEOUT_S 1800
+#define AUDIO_LOW_SPEED_BPS 1024	/* slower than this ... */
+#define AUDIO_LOW_SPEED_S 60		/* ... for this long aborts */
+
+struct transfer {
+	struct fetcher *f;
+	uint64_t id;
+	CURL *easy;
+	struct curl_slist *headers;
+	char *url;		/* current URL (changes on redirect) */
+	char *origin;		/* the request's URL: redirects must keep its scheme+host */
+	long long max_size;
+	char *out_path;
+	int out_fd;
+	int redirects;
+	bool too_big;
+	bool write_failed;
+	uint64_t fail_timer;	/* set when failing before curl saw it */
+	struct fetch_result res;
+	size_t cap;
+	struct policy_digest digest;
+	char errbuf[CURL_ERROR_SIZE];
+	fetch_done_fn done;
+	void *arg;
+	struct transfer *next;
+};
+
+struct fetcher {
+	struct loop *loop;
+	CURLM *multi;
+	uint64_t timer;
+	uint64_t next_id;
+	struct transfer *transfers;
+};
+
+static void process_done(struct fetcher *f);
+
+/* --- curl <-> loop glue --------------------------------------------- */
+
+static void
+on_socket_ready(int fd, short revents, void *arg)
+{
+	struct fetcher *f = arg;
+	int running, ev = 0;
+
+	if (revents & POLLIN)
+		ev |= CURL_CSELECT_IN;
+	if (revents & POLLOUT)
+		ev |= CURL_CSELECT_OUT;
+	if (revents & (POLLERR | POLLHUP | POLLNVAL))
+		ev |= CURL_CSELECT_ERR;
+	curl_multi_socket_action(f->multi, fd, ev, &running);
+	process_done(f);
+}
+
+static int
+socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct fetcher *f = userp;
+	short ev = 0;
+
+	(void)easy;
+	if (what == CURL_POLL_REMOVE) {
+		if (socketp != NULL)
+			loop_remove_fd(f->loop, s);
+		curl_multi_assign(f->multi, s, NULL);
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		ev |= POLLIN;
+	if (what & CURL_POLL_OUT)
+		ev |= POLLOUT;
+	if (socketp == NULL) {
+		loop_add_fd(f->loop, s, ev, on_socket_ready, f);
+		curl_multi_assign(f->multi, s, f);
+	} else {
+		loop_modify_fd(f->loop, s, ev);
+	}
+	return 0;
+}
+
+static void
+on_curl_timer(void *arg)
+{
+	struct fetcher *f = arg;
+	int running;
+
+	f->timer = 0;
+	curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	process_done(f);
+}
+
+/* curl forbids calling socket_action from here: arm a loop timer instead. */
+static int
+timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct fetcher *f = userp;
+
+	(void)multi;
+	if (f->timer != 0)
+		loop_cancel_timer(f->loop, f->timer);
+	f->timer = 0;
+	if (timeout_ms >= 0)
+		f->timer = loop_add_timer(f->loop, timeout_ms, on_curl_timer, f);
+	return 0;
+}
+
+/* --- body and headers ------------------------------------------------ */
+
+static bool
+response_is_body(struct transfer *t)
+{
+	long code = 0;
+
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+	return code == 0 || (code >= 200 && code < 300);
+}
+
+static size_t
+write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct transfer *t = userp;
+	size_t n = size * nmemb;
+
+	if (!response_is_body(t))
+		return n;	/* error pages and redirect bodies are dropped */
+	if (t->res.size + (long long)n > t->max_size) {
+		t->too_big = true;
+		return 0;	/* aborts the transfer */
+	}
+	t->res.size += (long long)n;
+	policy_digest_update(&t->digest, data, n);
+	if (t->out_fd >= 0) {
+		for (size_t off = 0; off < n;) {
+			ssize_t w = write(t->out_fd, data + off, n - off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				t->write_failed = true;
+				snprintf(t->res.err, sizeof(t->res.err), "%s: %s",
+				    t->out_path, strerror(errno));
+				return 0;
+			}
+			off += (size_t)w;
+		}
+		return n;
+	}
+	if (t->res.len + n + 1 > t->cap) {
+		t->cap = (t->res.len + n + 1) * 2;
+		t->res.body = xrealloc(t->res.body, t->cap);
+	}
+	memcpy(t->res.body + t->res.len, data, n);
+	t->res.len += n;
+	t->res.body[t->res.len] = '\0';
+	return n;
+}
+
+static char *
+header_value(const char *line, size_t len, const char *name)
+{
+	size_t nl = strlen(name);
+
+	if (len <= nl || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+		return NULL;
+	const char *v = line + nl + 1;
+	const char *end = line + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+		end--;
+	return end > v ? strndup(v, (size_t)(end - v)) : NULL;
+}
+
+static size_t
+header_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct transfer *t = userp;
+	size_t n = size * nmemb;
+	char *v;
+
+	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
+		/* A new response (after a redirect or 100): forget the old one's. */
+		free(t->res.etag);
+		free(t->res.last_modified);
+		t->res.etag = t->res.last_modified = NULL;
+	} else if ((v = header_value(data, n, "ETag")) != NULL) {
+		free(t->res.etag);
+		t->res.etag = v;
+	} else if ((v = header_value(data, n, "Last-Modified")) != NULL) {
+		free(t->res.last_modified);
+		t->res.last_modified = v;
+	}
+	return n;
+}
+
+/* --- transfers ------------------------------------------------------- */
+
+static char *
+scheme_of(const char *url)
+{
+	const char *c = strstr(url, "://");
+
+	return c != NULL ? strndup(url, (size_t)(c - url)) : xstrdup("");
+}
+
+static int
+setup_easy(struct transfer *t, const struct fetch_request *req)
+{
+	char *scheme = scheme_of(t->origin);
+	int r = -1;
+
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0 &&
+	    strcmp(scheme, "file") != 0) {
+		snprintf(t->res.err, sizeof(t->res.err), "refused URL scheme in %s", t->origin);
+		goto out;
+	}
+	t->easy = curl_easy_init();
+	if (t->easy == NULL) {
+		snprintf(t->res.err, sizeof(t->res.err), "curl_easy_init failed");
+		goto out;
+	}
+	CURL *e = t->easy;
+	curl_easy_setopt(e, CURLOPT_URL, t->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, scheme);
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, scheme);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);	/* followed in finish() */
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, req->audio ? (long)AUDIO_TIMEOUT_S : (long)DOC_TIMEOUT_S);
+	if (req->audio) {
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)AUDIO_LOW_SPEED_BPS);
+		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)AUDIO_LOW_SPEED_S);
+	}
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_size);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "loaxad");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	if (req->etag != NULL) {
+		char *h = xasprintf("If-None-Match: %s", req->etag);
+		t->headers = curl_slist_append(t->headers, h);
+		free(h);
+	}
+	if (req->last_modified != NULL) {
+		char *h = xasprintf("If-Modified-Since: %s", req->last_modified);
+		t->headers = curl_slist_append(t->headers, h);
+		free(h);
+	}
+	if (t->headers != NULL)
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+	r = 0;
+out:
+	free(scheme);
+	return r;
+}
+
+static void
+transfer_free(struct transfer *t)
+{
+	if (t->easy != NULL) {
+		curl_multi_remove_handle(t->f->multi, t->easy);
+		curl_easy_cleanup(t->easy);
+	}
+	if (t->fail_timer != 0)
+		loop_cancel_timer(t->f->loop, t->fail_timer);
+	curl_slist_free_all(t->headers);
+	if (t->out_fd >= 0)
+		close(t->out_fd);
+	free(t->url);
+	free(t->origin);
+	free(t->out_path);
+	free(t->res.body);
+	free(t->res.etag);
+	free(t->res.last_modified);
+	free(t->res.final_url);
+	free(t);
+}
+
+static void
+unlink_transfer(struct transfer *t)
+{
+	for (struct transfer **pp = &t->f->transfers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			return;
+		}
+	}
+}
+
+static void
+deliver(struct transfer *t)
+{
+	if (!t->res.ok && t->out_path != NULL)
+		unlink(t->out_path);
+	if (t->res.ok && t->out_fd >= 0 && fsync(t->out_fd) != 0) {
+		t->res.ok = false;
+		snprintf(t->res.err, sizeof(t->res.err), "%s: fsync: %s", t->out_path,
+		    strerror(errno));
+		unlink(t->out_path);
+	}
+	policy_digest_final(&t->digest, t->res.sha256, t->res.sha1);
+	if (t->res.final_url == NULL)
+		t->res.final_url = xstrdup(t->url);
+	unlink_transfer(t);
+	t->done(t->arg, &t->res);
+	transfer_free(t);
+}
+
+/* Restarts t on a redirect target of the same scheme and host. */
+static bool
+follow_redirect(struct transfer *t, char *reason, size_t reasonlen)
+{
+	char *target = NULL, *resolved = NULL;
+
+	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &target);
+	if (target == NULL) {
+		snprintf(reason, reasonlen, "redirect without a Location");
+		return false;
+	}
+	if (++t->redirects > MAX_REDIRECTS) {
+		snprintf(reason, reasonlen, "more than %d redirects", MAX_REDIRECTS);
+		return false;
+	}
+	if (policy_resolve_uri(t->origin, target, &resolved, reason, reasonlen) != 0)
+		return false;
+	curl_multi_remove_handle(t->f->multi, t->easy);
+	free(t->url);
+	t->url = resolved;
+	t->res.size = 0;
+	t->res.len = 0;
+	policy_digest_init(&t->digest);
+	if (t->out_fd >= 0 && (ftruncate(t->out_fd, 0) != 0 ||
+	    lseek(t->out_fd, 0, SEEK_SET) != 0)) {
+		snprintf(reason, reasonlen, "%s: %s", t->out_path, strerror(errno));
+		return false;
+	}
+	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
+	if (curl_multi_add_handle(t->f->multi, t->easy) != CURLM_OK) {
+		snprintf(reason, reasonlen, "cannot restart the transfer");
+		return false;
+	}
+	return true;
+}
+
+static void
+finish(struct transfer *t, CURLcode rc)
+{
+	long code = 0;
+	struct fetch_result *r = &t->res;
+
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+	r->status = code;
+	if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+		snprintf(r->err, sizeof(r->err), "larger than %lld bytes", t->max_size);
+	} else if (t->write_failed) {
+		/* err already set */
+	} else if (rc != CURLE_OK) {
+		snprintf(r->err, sizeof(r->err), "%s", t->errbuf[0] ? t->errbuf
+		    : curl_easy_strerror(rc));
+	} else if (code >= 300 && code < 400 && code != 304) {
+		char reason[sizeof(r->err)];
+		if (follow_redirect(t, reason, sizeof(reason)))
+			return;
+		snprintf(r->err, sizeof(r->err), "%s", reason);
+	} else if (code == 304) {
+		r->ok = r->not_modified = true;
+	} else if (code == 0 || (code >= 200 && code < 300)) {
+		r->ok = true;
+	} else {
+		snprintf(r->err, sizeof(r->err), "HTTP %ld", code);
+	}
+	deliver(t);
+}
+
+static void
+process_done(struct fetcher *f)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct transfer *t = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		if (t != NULL)
+			finish(t, msg->data.result);
+	}
+}
+
+static void
+on_fail_timer(void *arg)
+{
+	struct transfer *t = arg;
+
+	t->fail_timer = 0;
+	deliver(t);
+}
+
+uint64_t
+fetch_start(struct fetcher *f, const struct fetch_request *req,
+    fetch_done_fn done, void *arg)
+{
+	struct transfer *t = xcalloc(1, sizeof(*t));
+
+	t->f = f;
+	t->id = ++f->next_id;
+	t->url = xstrdup(req->url);
+	t->origin = xstrdup(req->url);
+	t->max_size = req->max_size > 0 ? req->max_size : POLICY_DOC_MAX;
+	t->out_fd = -1;
+	t->done = done;
+	t->arg = arg;
+	policy_digest_init(&t->digest);
+	t->next = f->transfers;
+	f->transfers = t;
+	if (req->out_path != NULL) {
+		t->out_path = xstrdup(req->out_path);
+		t->out_fd = open(req->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (t->out_fd < 0) {
+			snprintf(t->res.err, sizeof(t->res.err), "%s: %s", req->out_path,
+			    strerror(errno));
+			goto fail;
+		}
+	}
+	if (setup_easy(t, req) != 0)
+		goto fail;
+	if (curl_multi_add_handle(f->multi, t->easy) != CURLM_OK) {
+		snprintf(t->res.err, sizeof(t->res.err), "cannot start the transfer");
+		goto fail;
+	}
+	return t->id;
+fail:
+	/* Delivered from the loop all the same: callers see one code path. */
+	t->fail_timer = loop_add_timer(f->loop, 0, on_fail_timer, t);
+	return t->id;
+}
+
+void
+fetch_cancel(struct fetcher *f, uint64_t id)
+{
+	for (struct transfer *t = f->transfers; t != NULL; t = t->next) {
+		if (t->id != id)
+			continue;
+		unlink_transfer(t);
+		if (t->out_path != NULL)
+			unlink(t->out_path);
+		transfer_free(t);
+		return;
+	}
+}
+
+struct fetcher *
+fetch_create(struct loop *loop, char *err, size_t errlen)
+{
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "libcurl initialisation failed");
+		return NULL;
+	}
+	struct fetcher *f = xcalloc(1, sizeof(*f));
+	f->loop = loop;
+	f->multi = curl_multi_init();
+	if (f->multi == NULL) {
+		snprintf(err, errlen, "curl_multi_init failed");
+		free(f);
+		curl_global_cleanup();
+		return NULL;
+	}
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	return f;
+}
+
+void
+fetch_destroy(struct fetcher *f)
+{
+	if (f == NULL)
+		return;
+	while (f->transfers != NULL)
+		fetch_cancel(f, f->transfers->id);
+	if (f->timer != 0)
+		loop_cancel_timer(f->loop, f->timer);
+	curl_multi_cleanup(f->multi);
+	free(f);
+	curl_global_cleanup();
+}

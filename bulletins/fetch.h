@@ -1,0 +1,61 @@
+/*
+ * fetch: asynchronous HTTP(S) and file:// GETs for the bulletins module,
+ * with libcurl's multi interface driven by the event loop: curl's sockets
+ * become loop fd handlers (CURLMOPT_SOCKETFUNCTION) and its timeout a loop
+ * timer (CURLMOPT_TIMERFUNCTION). The loop never blocks on the network.
+ *
+ * Owns the transport rules: only the request's own scheme is enabled
+ * (CURLOPT_PROTOCOLS_STR), certificates are always verified, redirects are
+ * followed here (at most 3) and only to the same scheme and host, connect
+ * timeout 10 s, total 60 s for documents, longer for audio with a
+ * low-speed limit, a size cap enforced while receiving, conditional GETs
+ * (If-None-Match / If-Modified-Since). Content is not trusted here: the
+ * caller verifies signatures and digests; Content-Type is not checked.
+ */
+#ifndef LOAXA_FETCH_H
+#define LOAXA_FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+struct fetcher;
+
+struct fetch_request {
+	const char *url;
+	const char *etag, *last_modified;	/* validators of a previous copy, or NULL */
+	long long max_size;			/* bytes; larger bodies fail */
+	bool audio;				/* long timeout, low-speed limit */
+	const char *out_path;			/* write the body here; NULL: in memory */
+};
+
+struct fetch_result {
+	bool ok;		/* 200 (or a file read), or 304 */
+	bool not_modified;	/* 304: body empty, keep the old copy */
+	long status;		/* HTTP status, 0 for file:// */
+	char *body;		/* memory mode: NUL-terminated body */
+	size_t len;
+	long long size;		/* bytes of body received */
+	char *etag, *last_modified;	/* of this response, or NULL */
+	char *final_url;	/* after redirects: base for relative URIs */
+	char sha256[65], sha1[41];	/* hex digests of the body */
+	char err[256];		/* when !ok: "HTTP 503", "timeout ...", ... */
+};
+
+/* r and its strings are freed after the callback returns. */
+typedef void (*fetch_done_fn)(void *arg, const struct fetch_result *r);
+
+/* The fetcher must be destroyed before the loop. */
+struct fetcher *fetch_create(struct loop *loop, char *err, size_t errlen);
+/* Cancels every transfer (no callbacks). */
+void fetch_destroy(struct fetcher *f);
+
+/* Starts a GET; done is called later from the loop, exactly once, unless
+ * cancelled. Returns the transfer's id (> 0). */
+uint64_t fetch_start(struct fetcher *f, const struct fetch_request *req,
+    fetch_done_fn done, void *arg);
+/* Abandons a transfer: no callback, a partial out_path is removed. */
+void fetch_cancel(struct fetcher *f, uint64_t id);
+
+#endif
