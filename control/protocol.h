@@ -1,0 +1,98 @@
+/*
+ * protocol: the control socket's wire format, shared by loaxad and loaxactl
+ * (after tmux-protocol.h and chrony's candm.h). Owns the frame layout, the
+ * message codes and the size limits, plus encoding and the checks every
+ * frame passes, in a fixed order, before anything acts on it.
+ *
+ * A frame is a fixed 12-byte header then `length` bytes of payload, a JSON
+ * object (UTF-8, no NUL). The client sends one request frame; the daemon
+ * answers with exactly one reply frame (CTL_REPLY_OK or CTL_REPLY_ERROR) and
+ * may then read another request on the same connection. Host byte order:
+ * both ends are on the same machine.
+ *
+ * Rules for changing this file: codes are only ever appended, never
+ * renumbered or reused; a change to the header layout or to the meaning of
+ * an existing code bumps CTL_PROTOCOL_VERSION. The version is checked first,
+ * so an old loaxactl talking to a new loaxad gets a clear message.
+ */
+#ifndef LOAXA_PROTOCOL_H
+#define LOAXA_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#ifndef LOAXA_VERSION
+#define LOAXA_VERSION "0.1.0"
+#endif
+
+#define CTL_MAGIC		0x4c584131u	/* "LXA1" */
+#define CTL_PROTOCOL_VERSION	1u
+
+/* Bounded sizes: a request is small; a reply holds at most a week's plan or
+ * the bulletin queue. */
+#define CTL_MAX_REQUEST		4096u
+#define CTL_MAX_REPLY		(256u * 1024u)
+
+struct ctl_header {
+	uint32_t magic;		/* CTL_MAGIC */
+	uint16_t version;	/* CTL_PROTOCOL_VERSION */
+	uint16_t code;		/* enum ctl_code */
+	uint32_t length;	/* payload bytes that follow */
+};
+#define CTL_HEADER_LEN	12u
+_Static_assert(sizeof(struct ctl_header) == CTL_HEADER_LEN, "packed header");
+
+enum ctl_code {
+	/* Requests (client -> daemon). Append only. */
+	CTL_REQ_STATUS = 1,	/* {} */
+	CTL_REQ_PLAN = 2,	/* {"date":"YYYY-MM-DD","days":N} */
+	CTL_REQ_QUEUE = 3,	/* {} */
+	CTL_REQ_PLAY = 4,	/* {"what":"FILE|playlist:NAME","now":bool} */
+	CTL_REQ_STOP = 5,	/* {} */
+	CTL_REQ_SKIP = 6,	/* {} */
+	CTL_REQ_VOLUME = 7,	/* {"volume":0..100} */
+	CTL_REQ_MUTE = 8,	/* {"mute":bool,"all":bool} */
+	CTL_REQ_RELOAD = 9,	/* {} */
+	CTL_REQ_TEST_TONE = 10,	/* {} */
+	CTL_REQ_LAST_ = 10,	/* highest request code; move when appending */
+
+	/* Replies (daemon -> client). Append only. */
+	CTL_REPLY_OK = 100,	/* the command's result object, {} if none */
+	CTL_REPLY_ERROR = 101,	/* {"error":"message for the operator"} */
+};
+
+/* Outcome of ctl_frame_check(), in the order the checks run. */
+enum ctl_frame_status {
+	CTL_FRAME_OK = 0,
+	CTL_FRAME_SHORT,	/* fewer than CTL_HEADER_LEN bytes so far */
+	CTL_FRAME_BAD_MAGIC,	/* not our protocol at all */
+	CTL_FRAME_BAD_VERSION,	/* another version of loaxa */
+	CTL_FRAME_BAD_CODE,	/* unknown message code */
+	CTL_FRAME_TOO_LONG,	/* length above the limit */
+	CTL_FRAME_INCOMPLETE,	/* header fine, payload not all here yet */
+};
+
+/*
+ * Checks the start of buf (len bytes so far) as a frame whose payload may be
+ * at most max bytes and whose code must be a request (want_request) or a
+ * reply. Fills *hdr once the header is readable.
+ */
+enum ctl_frame_status ctl_frame_check(const void *buf, size_t len,
+    int want_request, size_t max, struct ctl_header *hdr);
+/* A one-line explanation for a failed check, for the error reply. */
+const char *ctl_frame_status_text(enum ctl_frame_status st);
+
+/*
+ * Encodes a frame with obj (NULL: {}) as payload into a malloc'd buffer;
+ * returns its size, or 0 if the payload would exceed max.
+ */
+size_t ctl_frame_encode(uint16_t code, const json_t *obj, size_t max, char **out);
+/* Parses a payload: a JSON object of len bytes. NULL (with err) otherwise. */
+json_t *ctl_payload_decode(const void *payload, size_t len, char *err, size_t errlen);
+
+/* Names for messages and tests ("status", "play", ...); NULL if unknown. */
+const char *ctl_code_name(uint16_t code);
+
+#endif
