@@ -1,0 +1,810 @@
+#include "audio/player.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "audio/alsa_out.h"
+#include "audio/chime.h"
+#include "audio/decoder.h"
+#include "audio/gain.h"
+#include "core/log.h"
+#include "core/util.h"
+
+#define DEFAULT_BUFFER_MS 200
+#define MIN_BUFFER_MS 100
+#define CHUNK_FRAMES_MAX 4096		/* >= a 50 ms period at 48 kHz */
+#define MAX_CHANNELS 2
+#define VOLUME_RAMP_MS 30		/* long enough not to click */
+#define RETRY_MS_FIRST 250
+#define RETRY_MS_MAX 5000
+/* A timed item due this soon after the last one keeps the card open, fed silence. */
+#define KEEP_OPEN_MS 3000
+/* The card is opened this long (plus its buffer) before a timed item's mark. */
+#define PREROLL_MARGIN_MS 300
+/* Format of synthesised items when no card is open (plug converts if needed). */
+static const struct audio_format synth_default_format = { 48000, 2 };
+
+struct queued {
+	struct player_item item;
+	uint64_t seq;			/* order of player_enqueue calls, from 1 */
+};
+
+struct player {
+	pthread_t thread;
+	const struct audio_out_ops *out_ops;
+
+	/* Commands [L], under lock; the player thread reads them. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;		/* on CLOCK_MONOTONIC */
+	bool wake_pending;		/* a command came since the last wait */
+	struct queued queue[PLAYER_QUEUE_MAX];
+	size_t q_head, q_len;
+	uint64_t next_seq;
+	struct queued *dropped;		/* removed by player_stop, to report */
+	size_t n_dropped, cap_dropped;
+	char device[256];
+	int buffer_ms;
+	/* Also [L], read lock-free between chunks. */
+	atomic_uint_fast64_t stop_seq;	/* items with seq <= stop_seq are stopped */
+	atomic_uint stop_gen;		/* bumped by each player_stop */
+	atomic_int stop_fade_ms;
+	atomic_int volume;
+	atomic_bool quit;
+
+	/* Events [P], under ev_lock; the loop takes them. */
+	pthread_mutex_t ev_lock;
+	struct player_event *ev;
+	size_t ev_head, ev_len, ev_cap;
+	int efd;
+	bool device_ok;			/* stats, under ev_lock */
+	char device_error[256];
+	atomic_uint_fast64_t underruns, frames_written;
+
+	/* Player thread only. */
+	struct audio_out *out;
+	struct audio_format out_fmt;
+	char out_device[256];		/* name it was opened with, for messages */
+	uint64_t out_underruns;		/* of out, already added to underruns */
+	int16_t *chunk;			/* CHUNK_FRAMES_MAX frames, preallocated */
+	struct gain gain;
+	int retry_ms;			/* current device back-off, 0 when fine */
+	bool has_pending;		/* FINISHED of a fully written item, not yet sent */
+	struct player_event pending;
+	uint64_t pending_seq;
+};
+
+/* ---- events ---- */
+
+static void
+post_event(struct player *p, const struct player_event *ev)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&p->ev_lock);
+	if (p->ev_len == p->ev_cap) {
+		size_t cap = p->ev_cap ? p->ev_cap * 2 : 16;
+		struct player_event *n = xreallocarray(NULL, cap, sizeof(*n));
+
+		for (size_t i = 0; i < p->ev_len; i++)
+			n[i] = p->ev[(p->ev_head + i) % p->ev_cap];
+		free(p->ev);
+		p->ev = n;
+		p->ev_cap = cap;
+		p->ev_head = 0;
+	}
+	p->ev[(p->ev_head + p->ev_len++) % p->ev_cap] = *ev;
+	if (write(p->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_warn("audio: cannot signal the event loop: %s", strerror(errno));
+	pthread_mutex_unlock(&p->ev_lock);
+}
+
+static void
+post_started(struct player *p, uint64_t id, struct timespec when)
+{
+	struct player_event ev = { .type = PEV_STARTED, .id = id, .when = when };
+
+	post_event(p, &ev);
+}
+
+static void
+post_finished(struct player *p, uint64_t id, enum player_result result, bool started,
+    double played_s, const char *reason)
+{
+	struct player_event ev = {
+		.type = PEV_FINISHED, .id = id, .when = real_now(), .result = result,
+		.started = started, .played_s = played_s > 0 ? played_s : 0,
+	};
+
+	snprintf(ev.reason, sizeof(ev.reason), "%s", reason ? reason : "");
+	post_event(p, &ev);
+}
+
+/* ---- commands, seen from the player thread ---- */
+
+/* Sleeps up to ms, or less if a command arrives; never misses one. */
+static void
+wait_ms(struct player *p, int64_t ms)
+{
+	struct timespec until;
+
+	if (ms <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until = timespec_add_ms(until, ms);
+	pthread_mutex_lock(&p->lock);
+	while (!p->wake_pending && !atomic_load(&p->quit))
+		if (pthread_cond_timedwait(&p->wake, &p->lock, &until) == ETIMEDOUT)
+			break;
+	p->wake_pending = false;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static bool
+is_stopped(struct player *p, const struct queued *q)
+{
+	return q->seq <= atomic_load(&p->stop_seq) || atomic_load(&p->quit);
+}
+
+static bool
+queue_empty(struct player *p)
+{
+	bool empty;
+
+	pthread_mutex_lock(&p->lock);
+	empty = p->q_len == 0;
+	pthread_mutex_unlock(&p->lock);
+	return empty;
+}
+
+/* Reports the items player_stop removed from the queue, in queue order. */
+static void
+report_dropped(struct player *p)
+{
+	struct queued *list;
+	size_t n;
+
+	pthread_mutex_lock(&p->lock);
+	list = p->dropped;
+	n = p->n_dropped;
+	p->dropped = NULL;
+	p->n_dropped = p->cap_dropped = 0;
+	pthread_mutex_unlock(&p->lock);
+	for (size_t i = 0; i < n; i++)
+		post_finished(p, list[i].item.id, PLAY_STOPPED, false, 0, "stopped before it began");
+	free(list);
+}
+
+/* ---- the card ---- */
+
+static double
+frames_to_s(long frames, long rate)
+{
+	return (double)frames / (double)rate;
+}
+
+/* When a frame written now would be heard. */
+static struct timespec
+heard_at(struct player *p)
+{
+	long d = p->out ? p->out_ops->delay(p->out) : 0;
+
+	return timespec_add_ms(real_now(), p->out ? d * 1000 / p->out_fmt.rate : 0);
+}
+
+static void
+close_device(struct player *p)
+{
+	if (!p->out)
+		return;
+	p->out_ops->close(p->out);
+	p->out = NULL;
+}
+
+static void
+count_underruns(struct player *p)
+{
+	uint64_t u = p->out_ops->underruns(p->out);
+
+	atomic_fetch_add(&p->underruns, u - p->out_underruns);
+	p->out_underruns = u;
+}
+
+static void
+device_works(struct player *p)
+{
+	pthread_mutex_lock(&p->ev_lock);
+	if (!p->device_ok)
+		log_notice("audio: device %s works again", p->out_device);
+	p->device_ok = true;
+	p->device_error[0] = '\0';
+	pthread_mutex_unlock(&p->ev_lock);
+	p->retry_ms = 0;
+}
+
+/*
+ * The card failed (missing, busy, vanished): the item fails with a back-off
+ * for the scheduler, and so does everything queued, so the card is not
+ * hammered once per queued item. One warning per change of state.
+ */
+static void
+device_failed(struct player *p, const struct queued *cur, bool started, double played_s,
+    const char *why)
+{
+	struct player_event ev = { .type = PEV_FINISHED, .result = PLAY_FAILED,
+		.device_error = true };
+	struct queued q;
+
+	close_device(p);
+	p->retry_ms = p->retry_ms ? p->retry_ms * 2 : RETRY_MS_FIRST;
+	if (p->retry_ms > RETRY_MS_MAX)
+		p->retry_ms = RETRY_MS_MAX;
+	pthread_mutex_lock(&p->ev_lock);
+	if (p->device_ok)
+		log_warn("audio: %s; items fail until it is back", why);
+	p->device_ok = false;
+	snprintf(p->device_error, sizeof(p->device_error), "%s", why);
+	pthread_mutex_unlock(&p->ev_lock);
+
+	ev.retry_ms = p->retry_ms;
+	ev.started = started;
+	ev.played_s = played_s;
+	ev.id = cur->item.id;
+	ev.when = real_now();
+	snprintf(ev.reason, sizeof(ev.reason), "%s", why);
+	post_event(p, &ev);
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		if (p->q_len == 0) {
+			pthread_mutex_unlock(&p->lock);
+			break;
+		}
+		q = p->queue[p->q_head];
+		p->q_head = (p->q_head + 1) % PLAYER_QUEUE_MAX;
+		p->q_len--;
+		pthread_mutex_unlock(&p->lock);
+		ev.id = q.item.id;
+		ev.started = false;
+		ev.played_s = 0;
+		post_event(p, &ev);
+	}
+}
+
+/* The card vanished mid-write (unplugged USB card: -ENODEV, -EBADFD, -EIO). */
+static void
+write_failed(struct player *p, const struct queued *cur, bool started, double played_s, int rc)
+{
+	char why[sizeof(p->out_device) + 64];
+
+	snprintf(why, sizeof(why), "ALSA device %s failed: %s", p->out_device, strerror(-rc));
+	device_failed(p, cur, started, played_s, why);
+}
+
+/* Sends the FINISHED of the item written last, timed from what is still buffered. */
+static void
+flush_pending(struct player *p)
+{
+	if (!p->has_pending)
+		return;
+	p->pending.when = heard_at(p);
+	post_event(p, &p->pending);
+	p->has_pending = false;
+}
+
+/*
+ * Lets the buffered audio play out without blocking in snd_pcm_drain, so
+ * commands are still seen. With until_empty false, a newly queued item ends
+ * the wait: it then follows what is buffered with no gap.
+ */
+static void
+soft_drain(struct player *p, bool until_empty)
+{
+	int64_t deadline;
+	long d;
+
+	if (!p->out || (d = p->out_ops->delay(p->out)) <= 0)
+		return;
+	p->out_ops->start(p->out);	/* an item shorter than the buffer never started */
+	deadline = mono_ms() + d * 1000 / p->out_fmt.rate + 500;
+	while ((d = p->out_ops->delay(p->out)) > 0 && mono_ms() < deadline) {
+		if (atomic_load(&p->quit))
+			return;
+		if (p->has_pending && atomic_load(&p->stop_seq) >= p->pending_seq) {
+			/* Stopped while its tail plays: cut the tail too. */
+			p->out_ops->drop(p->out);
+			p->pending.result = PLAY_STOPPED;
+			p->pending.played_s -= frames_to_s(d, p->out_fmt.rate);
+			if (p->pending.played_s < 0)
+				p->pending.played_s = 0;
+			return;
+		}
+		if (!until_empty && !queue_empty(p))
+			return;
+		wait_ms(p, d * 1000 / p->out_fmt.rate < 20 ? d * 1000 / p->out_fmt.rate + 1 : 20);
+	}
+}
+
+/* Opens the card at fmt, or keeps it if it already has fmt. */
+static bool
+ensure_device(struct player *p, const struct queued *cur, const struct audio_format *fmt)
+{
+	char err[256], device[256];
+	int buffer_ms;
+
+	if (p->out && p->out_fmt.rate == fmt->rate && p->out_fmt.channels == fmt->channels)
+		return true;
+	if (p->out) {
+		/* The source could not take the card's format: a short gap, then reopen. */
+		soft_drain(p, true);
+		close_device(p);
+	}
+	pthread_mutex_lock(&p->lock);
+	snprintf(device, sizeof(device), "%s", p->device);
+	buffer_ms = p->buffer_ms;
+	pthread_mutex_unlock(&p->lock);
+	p->out = p->out_ops->open(device, fmt, buffer_ms, err, sizeof(err));
+	if (!p->out) {
+		device_failed(p, cur, false, 0, err);
+		return false;
+	}
+	p->out_fmt = *fmt;
+	p->out_underruns = 0;
+	snprintf(p->out_device, sizeof(p->out_device), "%s", device);
+	return true;
+}
+
+static struct audio_source *
+open_source(struct player *p, const struct player_item *it, char *err, size_t errlen)
+{
+	const struct audio_format *fmt = p->out ? &p->out_fmt : &synth_default_format;
+
+	switch (it->source) {
+	case SRC_FILE:
+		return decoder_open_file(it->path, p->out ? &p->out_fmt : NULL, err, errlen);
+	case SRC_CHIME:
+		if (it->path[0])
+			return decoder_open_file(it->path, p->out ? &p->out_fmt : NULL, err, errlen);
+		return chime_open_builtin(fmt);
+	case SRC_SILENCE:
+		return chime_open_silence(fmt, it->silence_s);
+	case SRC_TONE:
+		return chime_open_tone(fmt, it->silence_s);
+	}
+	snprintf(err, errlen, "unknown source kind %d", (int)it->source);
+	return NULL;
+}
+
+static bool
+is_timed(const struct player_item *it)
+{
+	return it->start_at.tv_sec != 0 || it->start_at.tv_nsec != 0;
+}
+
+static int64_t
+ms_until(const struct timespec *t)
+{
+	struct timespec now = real_now();
+
+	return (int64_t)(timespec_diff_s(t, &now) * 1000);
+}
+
+/*
+ * Before a timed item: if the mark is far, let the card go and sleep until
+ * shortly before it. Returns false if the item was stopped meanwhile.
+ */
+static bool
+wait_for_mark(struct player *p, const struct queued *cur)
+{
+	int64_t lead, preroll;
+
+	if (p->out && ms_until(&cur->item.start_at) > KEEP_OPEN_MS) {
+		soft_drain(p, true);
+		close_device(p);
+	}
+	pthread_mutex_lock(&p->lock);
+	preroll = p->buffer_ms + PREROLL_MARGIN_MS;
+	pthread_mutex_unlock(&p->lock);
+	while (!p->out && (lead = ms_until(&cur->item.start_at) - preroll) > 0) {
+		if (is_stopped(p, cur))
+			break;
+		wait_ms(p, lead < 1000 ? lead : 1000);
+	}
+	if (is_stopped(p, cur)) {
+		post_finished(p, cur->item.id, PLAY_STOPPED, false, 0, "stopped before it began");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Writes silence so that the next frame written reaches the card at the
+ * item's mark: frames to the mark minus what the card still holds
+ * (snd_pcm_delay). Returns false if stopped or the card failed (reported).
+ */
+static bool
+preroll_silence(struct player *p, const struct queued *cur)
+{
+	long rate = p->out_fmt.rate;
+	long period = (long)p->out_ops->period_frames(p->out);
+	long buffer = (long)p->out_ops->buffer_frames(p->out);
+	int64_t t0 = mono_ms(), written = 0;
+
+	if (period > CHUNK_FRAMES_MAX)
+		period = CHUNK_FRAMES_MAX;
+	memset(p->chunk, 0, (size_t)period * (size_t)p->out_fmt.channels * sizeof(int16_t));
+	for (;;) {
+		struct timespec now;
+		long d, need, allowed, n;
+		int rc;
+
+		if (is_stopped(p, cur)) {
+			p->out_ops->drop(p->out);
+			post_finished(p, cur->item.id, PLAY_STOPPED, false, 0, "stopped before it began");
+			return false;
+		}
+		d = p->out_ops->delay(p->out);
+		now = real_now();
+		need = (long)(timespec_diff_s(&cur->item.start_at, &now) * (double)rate) - d;
+		if (need <= 0)
+			break;
+		/*
+		 * A card that does not keep time (ALSA's null device takes
+		 * everything at once) must not get more than a buffer ahead
+		 * of the clock, or this loop would spin.
+		 */
+		allowed = (long)((mono_ms() - t0) * rate / 1000 + buffer - written);
+		n = need < period ? need : period;
+		if (n > allowed) {
+			wait_ms(p, period * 1000 / rate);
+			continue;
+		}
+		rc = p->out_ops->write(p->out, p->chunk, (size_t)n);
+		if (rc < 0) {
+			write_failed(p, cur, false, 0, rc);
+			return false;
+		}
+		written += n;
+		if (n == need)
+			break;
+	}
+	p->out_ops->start(p->out);
+	return true;
+}
+
+/* Between chunks: a stop starts (or shortens) the fade; a new volume ramps. */
+static bool
+follow_commands(struct player *p, const struct queued *cur, bool started, bool *stopping,
+    unsigned *stop_gen, int *master)
+{
+	long rate = p->out_fmt.rate;
+
+	if (is_stopped(p, cur) && (!*stopping || *stop_gen != atomic_load(&p->stop_gen))) {
+		int64_t frames = (int64_t)atomic_load(&p->stop_fade_ms) * rate / 1000;
+
+		*stop_gen = atomic_load(&p->stop_gen);
+		if (atomic_load(&p->quit) || !started || frames <= 0)
+			return false;
+		if (*stopping && gain_ramping(&p->gain) && frames > p->gain.frames_left)
+			frames = p->gain.frames_left;
+		gain_ramp_to(&p->gain, 0, (uint32_t)frames);
+		*stopping = true;
+	}
+	if (*stopping)
+		return gain_ramping(&p->gain) || gain_current(&p->gain) != 0;
+	if (atomic_load(&p->volume) != *master) {
+		*master = atomic_load(&p->volume);
+		gain_ramp_to(&p->gain, gain_factor(*master, cur->item.volume),
+		    (uint32_t)(VOLUME_RAMP_MS * rate / 1000));
+	}
+	return true;
+}
+
+/* Decodes, scales and writes the item; reports STARTED and how it ended. */
+static void
+stream(struct player *p, const struct queued *cur, struct audio_source *src)
+{
+	long rate = p->out_fmt.rate, frames = 0;
+	size_t period = p->out_ops->period_frames(p->out);
+	int master = atomic_load(&p->volume), ch = p->out_fmt.channels;
+	unsigned stop_gen = atomic_load(&p->stop_gen);
+	bool started = false, stopping = false;
+	char err[256] = "";
+	long n = 0;
+
+	if (period > CHUNK_FRAMES_MAX)
+		period = CHUNK_FRAMES_MAX;
+	gain_init(&p->gain, gain_factor(master, cur->item.volume));
+	for (;;) {
+		int rc;
+
+		if (!follow_commands(p, cur, started, &stopping, &stop_gen, &master))
+			break;
+		n = audio_source_read(src, p->chunk, period, err, sizeof(err));
+		if (n <= 0)
+			break;
+		gain_apply(&p->gain, p->chunk, (size_t)n, ch);
+		if (!started) {
+			post_started(p, cur->item.id, heard_at(p));
+			started = true;
+		}
+		rc = p->out_ops->write(p->out, p->chunk, (size_t)n);
+		count_underruns(p);
+		if (rc < 0) {
+			write_failed(p, cur, true, frames_to_s(frames, rate), rc);
+			return;
+		}
+		if (frames == 0)
+			device_works(p);
+		frames += n;
+		atomic_fetch_add(&p->frames_written, (uint64_t)n);
+	}
+	if (stopping || is_stopped(p, cur)) {
+		long d = p->out_ops->delay(p->out);
+
+		p->out_ops->drop(p->out);
+		post_finished(p, cur->item.id, PLAY_STOPPED, started,
+		    frames_to_s(frames - d, rate), started ? "stopped" : "stopped before it began");
+		return;
+	}
+	if (!started) {
+		/* Nothing of it reached the card: report at once. */
+		post_finished(p, cur->item.id, n < 0 ? PLAY_FAILED : PLAY_COMPLETED, false, 0,
+		    n < 0 ? err : "");
+		return;
+	}
+	/* Its last frames are still in the buffer: FINISHED goes when they play. */
+	memset(&p->pending, 0, sizeof(p->pending));
+	p->pending.type = PEV_FINISHED;
+	p->pending.id = cur->item.id;
+	p->pending.result = n < 0 ? PLAY_FAILED : PLAY_COMPLETED;
+	p->pending.started = true;
+	p->pending.played_s = frames_to_s(frames, rate);
+	snprintf(p->pending.reason, sizeof(p->pending.reason), "%s", n < 0 ? err : "");
+	p->pending_seq = cur->seq;
+	p->has_pending = true;
+}
+
+static void
+play(struct player *p, const struct queued *cur)
+{
+	struct audio_source *src;
+	char err[256];
+
+	flush_pending(p);
+	if (is_stopped(p, cur)) {
+		post_finished(p, cur->item.id, PLAY_STOPPED, false, 0, "stopped before it began");
+		return;
+	}
+	if (is_timed(&cur->item) && !wait_for_mark(p, cur))
+		return;
+	src = open_source(p, &cur->item, err, sizeof(err));
+	if (!src) {
+		post_finished(p, cur->item.id, PLAY_FAILED, false, 0, err);
+		return;
+	}
+	if (ensure_device(p, cur, &src->fmt) &&
+	    (!is_timed(&cur->item) || preroll_silence(p, cur)))
+		stream(p, cur, src);
+	audio_source_close(src);
+}
+
+/* Takes the next item; when there is none, finishes the last and lets the card go. */
+static bool
+next_item(struct player *p, struct queued *out)
+{
+	for (;;) {
+		report_dropped(p);
+		if (atomic_load(&p->quit))
+			return false;
+		pthread_mutex_lock(&p->lock);
+		if (p->q_len > 0) {
+			*out = p->queue[p->q_head];
+			p->q_head = (p->q_head + 1) % PLAYER_QUEUE_MAX;
+			p->q_len--;
+			pthread_mutex_unlock(&p->lock);
+			return true;
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (p->out) {
+			soft_drain(p, false);
+			if (!queue_empty(p) || atomic_load(&p->quit))
+				continue;	/* a new item follows what is buffered */
+			flush_pending(p);
+			close_device(p);	/* idle: the card is free for others */
+			continue;
+		}
+		flush_pending(p);
+		pthread_mutex_lock(&p->lock);
+		while (p->q_len == 0 && p->n_dropped == 0 && !atomic_load(&p->quit))
+			pthread_cond_wait(&p->wake, &p->lock);
+		p->wake_pending = false;
+		pthread_mutex_unlock(&p->lock);
+	}
+}
+
+static void *
+player_main(void *arg)
+{
+	struct player *p = arg;
+	struct queued cur;
+
+	while (next_item(p, &cur))
+		play(p, &cur);
+	close_device(p);
+	return NULL;
+}
+
+/* ---- the loop's side ---- */
+
+static void
+wake_player(struct player *p)
+{
+	p->wake_pending = true;
+	pthread_cond_signal(&p->wake);
+}
+
+static int
+clamp_buffer_ms(int ms)
+{
+	return ms <= 0 ? DEFAULT_BUFFER_MS : ms < MIN_BUFFER_MS ? MIN_BUFFER_MS : ms;
+}
+
+struct player *
+player_create(const struct player_config *pc, char *err, size_t errlen)
+{
+	struct player *p = xcalloc(1, sizeof(*p));
+	pthread_condattr_t ca;
+	int rc;
+
+	p->out_ops = &alsa_out_ops;
+	snprintf(p->device, sizeof(p->device), "%s", pc->device && pc->device[0] ? pc->device : "default");
+	p->buffer_ms = clamp_buffer_ms(pc->buffer_ms);
+	atomic_init(&p->volume, pc->volume < 0 ? 0 : pc->volume > 100 ? 100 : pc->volume);
+	atomic_init(&p->stop_seq, 0);
+	atomic_init(&p->stop_gen, 0);
+	atomic_init(&p->stop_fade_ms, 0);
+	atomic_init(&p->quit, false);
+	atomic_init(&p->underruns, 0);
+	atomic_init(&p->frames_written, 0);
+	p->next_seq = 1;
+	p->device_ok = true;
+	p->chunk = xmalloc(CHUNK_FRAMES_MAX * MAX_CHANNELS * sizeof(int16_t));
+	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (p->efd < 0) {
+		snprintf(err, errlen, "audio: eventfd: %s", strerror(errno));
+		free(p->chunk);
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_mutex_init(&p->ev_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = pthread_create(&p->thread, NULL, player_main, p);
+	if (rc != 0) {
+		snprintf(err, errlen, "audio: cannot start the player thread: %s", strerror(rc));
+		close(p->efd);
+		free(p->chunk);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+player_destroy(struct player *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->quit, true);
+	wake_player(p);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	pthread_cond_destroy(&p->wake);
+	pthread_mutex_destroy(&p->lock);
+	pthread_mutex_destroy(&p->ev_lock);
+	close(p->efd);
+	free(p->dropped);
+	free(p->ev);
+	free(p->chunk);
+	free(p);
+}
+
+int
+player_event_fd(const struct player *p)
+{
+	return p->efd;
+}
+
+bool
+player_next_event(struct player *p, struct player_event *ev)
+{
+	uint64_t v;
+	bool got = false;
+
+	pthread_mutex_lock(&p->ev_lock);
+	if (p->ev_len > 0) {
+		*ev = p->ev[p->ev_head];
+		p->ev_head = (p->ev_head + 1) % p->ev_cap;
+		p->ev_len--;
+		got = true;
+	}
+	if (p->ev_len == 0 && read(p->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_warn("audio: cannot clear the event fd: %s", strerror(errno));
+	pthread_mutex_unlock(&p->ev_lock);
+	return got;
+}
+
+bool
+player_enqueue(struct player *p, const struct player_item *item)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->q_len < PLAYER_QUEUE_MAX) {
+		struct queued *q = &p->queue[(p->q_head + p->q_len++) % PLAYER_QUEUE_MAX];
+
+		q->item = *item;
+		q->item.path[sizeof(q->item.path) - 1] = '\0';
+		q->seq = p->next_seq++;
+		ok = true;
+		wake_player(p);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return ok;
+}
+
+void
+player_stop(struct player *p, int fade_ms)
+{
+	pthread_mutex_lock(&p->lock);
+	if (p->n_dropped + p->q_len > p->cap_dropped) {
+		p->cap_dropped = p->n_dropped + PLAYER_QUEUE_MAX;
+		p->dropped = xreallocarray(p->dropped, p->cap_dropped, sizeof(*p->dropped));
+	}
+	for (; p->q_len > 0; p->q_len--, p->q_head = (p->q_head + 1) % PLAYER_QUEUE_MAX)
+		p->dropped[p->n_dropped++] = p->queue[p->q_head];
+	atomic_store(&p->stop_fade_ms, fade_ms < 0 ? 0 : fade_ms);
+	atomic_store(&p->stop_seq, p->next_seq - 1);
+	atomic_fetch_add(&p->stop_gen, 1);
+	wake_player(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+player_set_volume(struct player *p, int volume)
+{
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->volume, volume < 0 ? 0 : volume > 100 ? 100 : volume);
+	wake_player(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+player_set_device(struct player *p, const char *device, int buffer_ms)
+{
+	pthread_mutex_lock(&p->lock);
+	snprintf(p->device, sizeof(p->device), "%s", device && device[0] ? device : "default");
+	p->buffer_ms = clamp_buffer_ms(buffer_ms);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+player_get_stats(struct player *p, struct player_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->underruns = atomic_load(&p->underruns);
+	out->frames_written = atomic_load(&p->frames_written);
+	pthread_mutex_lock(&p->ev_lock);
+	out->device_ok = p->device_ok;
+	snprintf(out->device_error, sizeof(out->device_error), "%s", p->device_error);
+	pthread_mutex_unlock(&p->ev_lock);
+}
