@@ -1,7 +1,6 @@
 #include "playlists/m3u.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
