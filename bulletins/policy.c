@@ -160,6 +160,7 @@ check_times(const struct cap_alert *a, const struct policy_settings *s,
 	if (a->sent > now + POLICY_SKEW_S) {
 		format_utc(a->sent, when, sizeof(when));
 		reject(v, POLICY_REJECT, "sent %s is in the future (check the station clock)", when);
+		v->retry = true;
 		return false;
 	}
 	v->effective = a->effective != 0 ? a->effective : a->sent;

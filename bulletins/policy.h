@@ -46,6 +46,7 @@ enum policy_outcome {
 struct policy_verdict {
 	enum policy_outcome outcome;
 	char reason[POLICY_REASON_LEN];
+	bool retry;		/* refused for now only (sent in the future: clock not set yet?) */
 	enum priority priority;
 	bool is_test;
 	int plays, interval_s;

@@ -1,0 +1,886 @@
+#include "bulletins/bulletins.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "bulletins/atom.h"
+#include "bulletins/cap.h"
+#include "bulletins/fetch.h"
+#include "bulletins/minisign.h"
+#include "bulletins/policy.h"
+#include "bulletins/store.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "scheduler/loop.h"
+
+#define SEEN_MARGIN_S (2 * 24 * 3600)	/* remember identities past expiry (clock skew) */
+#define CANCEL_MEMORY_S (30 * 24 * 3600)
+
+struct feed {
+	struct bulletins *b;
+	char *url;
+	int poll_s;
+	enum priority max_priority;
+	struct minisign_pubkey *keys;
+	size_t nkeys;
+	bool disabled;			/* its keys could not be loaded */
+	uint64_t timer;
+	uint64_t xfer;
+	int failures;
+	bool failing;
+	time_t last_fetch;
+	char outcome[1200];
+	/* the walk over the index now in progress */
+	struct atom_feed *index;
+	char *index_etag, *index_lm, *base_url;
+	size_t pos;
+	bool incomplete;		/* something to retry: do not store the index validators */
+	/* the entry now in progress */
+	const char *entry_name;		/* atom id or href, until the CAP names it */
+	char *doc_url, *xml, *xml_etag, *xml_lm;
+	size_t xml_len;
+	char xml_sha256[65];
+	struct cap_alert *alert;
+	struct policy_verdict verdict;
+	char key[1024];
+	const struct cap_resource *res;
+	char *tmp_audio;
+};
+
+struct bulletins {
+	struct loop *loop;
+	struct fetcher *fetcher;
+	struct store *store;
+	struct bulletin_hooks hooks;
+	char **areas;
+	size_t nareas;
+	bool allow_test;
+	int default_lifetime_s;
+	char *audio_dir;
+	struct feed *feeds;
+	size_t nfeeds;
+	char **reported;		/* "url\nreason" of retried refusals, logged once */
+	size_t nreported;
+	unsigned tmp_counter;
+};
+
+static void next_entry(struct feed *f);
+
+static double
+random_unit(void)
+{
+	return randombytes_uniform(1000000) / 1e6;
+}
+
+/* --- feed scheduling and state ------------------------------------- */
+
+static void start_poll(void *arg);
+
+static void
+schedule_poll(struct feed *f, int64_t ms)
+{
+	if (f->timer != 0)
+		loop_cancel_timer(f->b->loop, f->timer);
+	f->timer = loop_add_timer(f->b->loop, ms, start_poll, f);
+}
+
+static void
+clear_entry(struct feed *f)
+{
+	free(f->doc_url);
+	free(f->xml);
+	free(f->xml_etag);
+	free(f->xml_lm);
+	cap_free(f->alert);
+	if (f->tmp_audio != NULL)
+		unlink(f->tmp_audio);
+	free(f->tmp_audio);
+	f->doc_url = f->xml = f->xml_etag = f->xml_lm = f->tmp_audio = NULL;
+	f->alert = NULL;
+	f->res = NULL;
+	f->entry_name = NULL;
+	f->key[0] = '\0';
+}
+
+static void
+clear_walk(struct feed *f)
+{
+	clear_entry(f);
+	atom_free(f->index);
+	free(f->index_etag);
+	free(f->index_lm);
+	free(f->base_url);
+	f->index = NULL;
+	f->index_etag = f->index_lm = f->base_url = NULL;
+}
+
+static void
+feed_failed(struct feed *f, const char *what)
+{
+	f->failures++;
+	snprintf(f->outcome, sizeof(f->outcome), "failing: %s", what);
+	if (!f->failing)
+		log_warn("feed %s failing: %s; retrying with back-off up to %d s",
+		    f->url, what, POLICY_BACKOFF_MAX_S);
+	f->failing = true;
+	clear_walk(f);
+	schedule_poll(f, policy_backoff_delay_ms(f->poll_s, f->failures, random_unit()));
+}
+
+static void
+feed_reachable(struct feed *f, const char *outcome)
+{
+	if (f->failing)
+		log_notice("feed %s reachable again after %d failed polls", f->url,
+		    f->failures);
+	f->failing = false;
+	f->failures = 0;
+	snprintf(f->outcome, sizeof(f->outcome), "%s", outcome);
+}
+
+static void
+save_store(struct bulletins *b)
+{
+	char err[512];
+
+	if (store_save(b->store, err, sizeof(err)) != 0)
+		log_warn("bulletin state not saved: %s; it is kept in memory and saved at the next change", err);
+}
+
+/* --- queue maintenance ------------------------------------------------ */
+
+static void
+drop_bulletin(struct bulletins *b, struct bulletin *bl)
+{
+	if (!store_audio_in_use(b->store, bl->audio_path, bl))
+		unlink(bl->audio_path);
+	store_bulletin_free(bl);
+}
+
+/* Lazily drops expired and fully aired bulletins with their audio. */
+static void
+prune_queue(struct bulletins *b, time_t now)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < b->store->nqueue;) {
+		struct bulletin *bl = b->store->queue[i];
+		if (bl->expires > now && bl->plays_done < bl->plays) {
+			i++;
+			continue;
+		}
+		log_info("bulletin %s leaves the queue: %s", bl->identifier,
+		    bl->expires <= now ? "expired" : "aired as often as asked");
+		drop_bulletin(b, store_queue_take(b->store, bl->key));
+		changed = true;
+	}
+	if (changed)
+		save_store(b);
+}
+
+/* --- refusals ------------------------------------------------------ */
+
+static const char *
+entry_identifier(const struct feed *f)
+{
+	if (f->alert != NULL && f->alert->identifier != NULL)
+		return f->alert->identifier;
+	return f->entry_name != NULL ? f->entry_name : "(unnamed)";
+}
+
+static void
+record_doc(struct feed *f)
+{
+	if (f->doc_url != NULL)
+		store_doc_set(f->b->store, f->doc_url, f->xml_etag, f->xml_lm,
+		    f->xml_sha256, time(NULL));
+}
+
+static void
+report_rejected(struct feed *f, const char *reason)
+{
+	const char *id = entry_identifier(f);
+
+	log_warn("bulletin %s from %s rejected: %s", id,
+	    f->doc_url != NULL ? f->doc_url : f->url, reason);
+	if (f->b->hooks.rejected != NULL)
+		f->b->hooks.rejected(f->b->hooks.ctx, id, reason);
+}
+
+/* Refused for good: remembered with the document so it is not refused again. */
+static void
+reject_final(struct feed *f, const char *reason)
+{
+	report_rejected(f, reason);
+	record_doc(f);
+	clear_entry(f);
+	next_entry(f);
+}
+
+/* Refused for now (missing signature, audio not there yet or corrupt,
+ * clock not set): retried at the next poll, reported once per run. */
+static void
+reject_retry(struct feed *f, const char *reason)
+{
+	struct bulletins *b = f->b;
+	char *tag = xasprintf("%s\n%s", f->doc_url ? f->doc_url : f->url, reason);
+	bool known = false;
+
+	for (size_t i = 0; i < b->nreported && !known; i++)
+		known = strcmp(b->reported[i], tag) == 0;
+	if (!known) {
+		report_rejected(f, reason);
+		b->reported = xreallocarray(b->reported, b->nreported + 1, sizeof(char *));
+		b->reported[b->nreported++] = tag;
+	} else {
+		free(tag);
+	}
+	f->incomplete = true;
+	clear_entry(f);
+	next_entry(f);
+}
+
+/* A transport failure on one entry: the feed itself answered. */
+static void
+entry_unreachable(struct feed *f, const char *url, const char *what)
+{
+	log_info("feed %s: %s: %s; retried at the next poll", f->url, url, what);
+	f->incomplete = true;
+	clear_entry(f);
+	next_entry(f);
+}
+
+/* --- accepting, updating, cancelling -------------------------------- */
+
+static void
+remove_referenced(struct feed *f, const char *why)
+{
+	struct bulletins *b = f->b;
+	const struct cap_alert *a = f->alert;
+
+	for (size_t i = 0; i < a->nrefs; i++) {
+		char rkey[1024];
+		if (policy_identity(a->refs[i].sender, a->refs[i].identifier,
+		    a->refs[i].sent, rkey, sizeof(rkey)) != 0) {
+			log_info("bulletin %s: unusable reference %s,%s,%s ignored",
+			    a->identifier, a->refs[i].sender, a->refs[i].identifier,
+			    a->refs[i].sent);
+			continue;
+		}
+		/* Never queue the old message again, whatever URL it comes under. */
+		store_seen_add(b->store, rkey, time(NULL) + CANCEL_MEMORY_S);
+		struct bulletin *old = store_queue_take(b->store, rkey);
+		if (old == NULL) {
+			log_info("bulletin %s %s %s, which is not in the queue",
+			    a->identifier, why, a->refs[i].identifier);
+			continue;
+		}
+		log_notice("bulletin %s %s by %s", old->identifier,
+		    strcmp(why, "cancels") == 0 ? "cancelled" : "replaced", a->identifier);
+		if (b->hooks.cancelled != NULL)
+			b->hooks.cancelled(b->hooks.ctx, old->identifier, old->key);
+		drop_bulletin(b, old);
+	}
+}
+
+static void
+apply_cancel(struct feed *f)
+{
+	remove_referenced(f, "cancels");
+	store_seen_add(f->b->store, f->key, time(NULL) + CANCEL_MEMORY_S);
+	record_doc(f);
+	save_store(f->b);
+	clear_entry(f);
+	next_entry(f);
+}
+
+static void
+queue_bulletin(struct feed *f, const char *audio_path)
+{
+	struct bulletins *b = f->b;
+	const struct cap_alert *a = f->alert;
+	const struct policy_verdict *v = &f->verdict;
+	struct bulletin *bl = xcalloc(1, sizeof(*bl));
+
+	if (a->msg_type != NULL && strcmp(a->msg_type, "Update") == 0)
+		remove_referenced(f, "updates");
+	bl->key = xstrdup(f->key);
+	bl->identifier = xstrdup(a->identifier);
+	bl->sender = xstrdup(a->sender ? a->sender : "");
+	bl->title = xstrdup(a->headline ? a->headline : a->identifier);
+	bl->priority = v->priority;
+	bl->is_test = v->is_test;
+	bl->sent = a->sent;
+	bl->effective = v->effective;
+	bl->expires = v->expires;
+	bl->plays = v->plays;
+	bl->interval_s = v->interval_s;
+	bl->audio_path = xstrdup(audio_path);
+	store_queue_add(b->store, bl);
+	store_seen_add(b->store, f->key, v->expires + SEEN_MARGIN_S);
+	record_doc(f);
+	save_store(b);
+	log_notice("bulletin %s accepted from %s: priority %s%s, %d play(s) every %d s, until %ld",
+	    bl->identifier, f->url, priority_name(bl->priority),
+	    bl->is_test ? " (test)" : "", bl->plays, bl->interval_s, (long)bl->expires);
+	if (b->hooks.accepted != NULL)
+		b->hooks.accepted(b->hooks.ctx, bl);
+	clear_entry(f);
+	next_entry(f);
+}
+
+/* --- audio ---------------------------------------------------------- */
+
+static char *
+audio_name(struct bulletins *b, const char *sha256)
+{
+	return xasprintf("%s/%s.mp3", b->audio_dir, sha256);
+}
+
+static void
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+static void
+on_audio(void *arg, const struct fetch_result *r)
+{
+	struct feed *f = arg;
+	char reason[1024];
+
+	f->xfer = 0;
+	if (!r->ok) {
+		if (strstr(r->err, "larger than") != NULL) {
+			snprintf(reason, sizeof(reason), "oversize audio: %s", r->err);
+			reject_final(f, reason);
+		} else {
+			snprintf(reason, sizeof(reason), "audio not downloaded: %s", r->err);
+			reject_retry(f, reason);
+		}
+		return;
+	}
+	if (f->res->size > 0 && r->size != f->res->size) {
+		snprintf(reason, sizeof(reason), "audio size mismatch: %lld bytes, CAP says %lld",
+		    r->size, f->res->size);
+		reject_retry(f, reason);
+		return;
+	}
+	if (!policy_digest_matches(f->res->digest, r->sha256, r->sha1)) {
+		snprintf(reason, sizeof(reason), "audio digest mismatch (got sha256 %s)", r->sha256);
+		reject_retry(f, reason);
+		return;
+	}
+	char *final = audio_name(f->b, r->sha256);
+	if (rename(f->tmp_audio, final) != 0) {
+		snprintf(reason, sizeof(reason), "%s: %s", final, strerror(errno));
+		free(final);
+		entry_unreachable(f, f->tmp_audio, reason);
+		return;
+	}
+	fsync_dir(f->b->audio_dir);
+	free(f->tmp_audio);
+	f->tmp_audio = NULL;
+	queue_bulletin(f, final);
+	free(final);
+}
+
+static void
+fetch_audio(struct feed *f)
+{
+	char reason[1024];
+	long long max_size;
+	char *url = NULL;
+
+	f->res = policy_audio_resource(f->alert, &max_size, reason, sizeof(reason));
+	if (f->res == NULL) {
+		reject_final(f, reason);
+		return;
+	}
+	if (policy_resolve_uri(f->doc_url, f->res->uri, &url, reason, sizeof(reason)) != 0) {
+		reject_final(f, reason);
+		return;
+	}
+	/* The same verified audio may already be here (an Update, a re-issue). */
+	if (strlen(f->res->digest) == 64) {
+		char lower[65];
+		for (int i = 0; i < 65; i++)
+			lower[i] = (char)(f->res->digest[i] | (i < 64 ? 0x20 : 0));
+		char *cached = audio_name(f->b, lower);
+		struct stat st;
+		bool have = stat(cached, &st) == 0 &&
+		    (f->res->size <= 0 || st.st_size == f->res->size);
+		if (have) {
+			free(url);
+			queue_bulletin(f, cached);
+			free(cached);
+			return;
+		}
+		free(cached);
+	}
+	f->tmp_audio = xasprintf("%s/.dl-%ld-%u.part", f->b->audio_dir, (long)getpid(),
+	    ++f->b->tmp_counter);
+	struct fetch_request req = { .url = url, .max_size = max_size, .audio = true,
+	    .out_path = f->tmp_audio };
+	f->xfer = fetch_start(f->b->fetcher, &req, on_audio, f);
+	free(url);
+}
+
+/* --- one entry: document, signature, policy ------------------------ */
+
+static void
+check_message(struct feed *f)
+{
+	char err[512];
+	struct policy_settings s = {
+		.areas = (const char *const *)f->b->areas, .nareas = f->b->nareas,
+		.allow_test = f->b->allow_test,
+		.default_lifetime_s = f->b->default_lifetime_s,
+		.max_priority = f->max_priority,
+	};
+
+	f->alert = cap_parse(f->xml, f->xml_len, err, sizeof(err));
+	if (f->alert == NULL) {
+		char reason[1024];
+		snprintf(reason, sizeof(reason), "malformed CAP: %s", err);
+		reject_final(f, reason);
+		return;
+	}
+	if (policy_identity(f->alert->sender, f->alert->identifier,
+	    f->alert->sent_text, f->key, sizeof(f->key)) != 0) {
+		reject_final(f, "malformed CAP: unusable sender, identifier or sent");
+		return;
+	}
+	if (store_seen_has(f->b->store, f->key)) {
+		record_doc(f);	/* same message under another URL */
+		clear_entry(f);
+		next_entry(f);
+		return;
+	}
+	policy_check(f->alert, &s, time(NULL), &f->verdict);
+	switch (f->verdict.outcome) {
+	case POLICY_CANCEL:
+		apply_cancel(f);
+		return;
+	case POLICY_NOT_FOR_US:
+		log_info("bulletin %s from %s is not for this station's areas", f->alert->identifier,
+		    f->doc_url);
+		record_doc(f);
+		clear_entry(f);
+		next_entry(f);
+		return;
+	case POLICY_REJECT:
+		if (f->verdict.retry)
+			reject_retry(f, f->verdict.reason);
+		else
+			reject_final(f, f->verdict.reason);
+		return;
+	case POLICY_ACCEPT:
+		fetch_audio(f);
+		return;
+	}
+}
+
+static void
+on_signature(void *arg, const struct fetch_result *r)
+{
+	struct feed *f = arg;
+	char err[512], reason[600];
+	size_t which;
+
+	f->xfer = 0;
+	if (!r->ok || r->not_modified) {
+		if (r->status == 404 || r->status == 410 || r->status == 0) {
+			snprintf(reason, sizeof(reason), "missing signature: %s", r->err);
+			reject_retry(f, reason);
+		} else {
+			entry_unreachable(f, f->doc_url, r->err);
+		}
+		return;
+	}
+	if (minisign_verify(f->keys, f->nkeys, f->xml, f->xml_len, r->body, r->len,
+	    &which, err, sizeof(err)) != 0) {
+		snprintf(reason, sizeof(reason), "bad signature: %s", err);
+		reject_final(f, reason);
+		return;
+	}
+	check_message(f);
+}
+
+static void
+on_document(void *arg, const struct fetch_result *r)
+{
+	struct feed *f = arg;
+
+	f->xfer = 0;
+	if (!r->ok) {
+		entry_unreachable(f, f->doc_url, r->err);
+		return;
+	}
+	const struct store_doc *doc = store_doc_get(f->b->store, f->doc_url);
+	if (r->not_modified || (doc != NULL && strcmp(doc->sha256, r->sha256) == 0)) {
+		if (!r->not_modified)	/* a server without validators: note the new ones */
+			store_doc_set(f->b->store, f->doc_url, r->etag, r->last_modified,
+			    r->sha256, time(NULL));
+		clear_entry(f);
+		next_entry(f);
+		return;
+	}
+	f->xml = xmalloc(r->len + 1);
+	memcpy(f->xml, r->body, r->len + 1);
+	f->xml_len = r->len;
+	f->xml_etag = r->etag ? xstrdup(r->etag) : NULL;
+	f->xml_lm = r->last_modified ? xstrdup(r->last_modified) : NULL;
+	memcpy(f->xml_sha256, r->sha256, sizeof(f->xml_sha256));
+	/* Relative audio URIs resolve against where the document really was. */
+	free(f->doc_url);
+	f->doc_url = xstrdup(r->final_url);
+	char *sig_url = xasprintf("%s.minisig", r->final_url);
+	struct fetch_request req = { .url = sig_url, .max_size = 64 * 1024 };
+	f->xfer = fetch_start(f->b->fetcher, &req, on_signature, f);
+	free(sig_url);
+}
+
+static void
+walk_done(struct feed *f)
+{
+	struct bulletins *b = f->b;
+	time_t now = time(NULL);
+
+	if (f->incomplete)
+		store_feed_set(b->store, f->url, NULL, NULL);
+	else
+		store_feed_set(b->store, f->url, f->index_etag, f->index_lm);
+	store_prune(b->store, now);
+	prune_queue(b, now);
+	save_store(b);
+	clear_walk(f);
+	schedule_poll(f, policy_poll_delay_ms(f->poll_s, random_unit()));
+}
+
+static void
+next_entry(struct feed *f)
+{
+	char reason[1024];
+
+	while (f->pos < f->index->nentries) {
+		const struct atom_entry *e = &f->index->entries[f->pos++];
+		char *url = NULL;
+		f->entry_name = e->id ? e->id : e->cap_href;
+		if (policy_resolve_uri(f->base_url, e->cap_href, &url, reason,
+		    sizeof(reason)) != 0) {
+			reject_retry(f, reason);	/* reported once; nothing to record */
+			return;
+		}
+		f->doc_url = url;
+		const struct store_doc *doc = store_doc_get(f->b->store, url);
+		store_doc_touch(f->b->store, url, time(NULL));
+		struct fetch_request req = { .url = url, .max_size = POLICY_DOC_MAX,
+		    .etag = doc ? doc->etag : NULL,
+		    .last_modified = doc ? doc->last_modified : NULL };
+		f->xfer = fetch_start(f->b->fetcher, &req, on_document, f);
+		return;
+	}
+	walk_done(f);
+}
+
+static void
+on_index(void *arg, const struct fetch_result *r)
+{
+	struct feed *f = arg;
+	char err[512];
+
+	f->xfer = 0;
+	f->last_fetch = time(NULL);
+	if (!r->ok) {
+		feed_failed(f, r->err);
+		return;
+	}
+	if (r->not_modified) {
+		feed_reachable(f, "not modified");
+		prune_queue(f->b, time(NULL));
+		schedule_poll(f, policy_poll_delay_ms(f->poll_s, random_unit()));
+		return;
+	}
+	f->index = atom_parse(r->body, r->len, err, sizeof(err));
+	if (f->index == NULL) {
+		char what[1024];
+		snprintf(what, sizeof(what), "malformed index: %s", err);
+		feed_failed(f, what);
+		return;
+	}
+	feed_reachable(f, "ok");
+	f->index_etag = r->etag ? xstrdup(r->etag) : NULL;
+	f->index_lm = r->last_modified ? xstrdup(r->last_modified) : NULL;
+	f->base_url = xstrdup(r->final_url);
+	f->pos = 0;
+	f->incomplete = false;
+	next_entry(f);
+}
+
+static void
+start_poll(void *arg)
+{
+	struct feed *f = arg;
+	const struct store_feed *sf = store_feed_get(f->b->store, f->url);
+
+	f->timer = 0;
+	if (f->xfer != 0)
+		return;		/* a walk is still running; it schedules the next poll */
+	struct fetch_request req = { .url = f->url, .max_size = POLICY_DOC_MAX,
+	    .etag = sf ? sf->etag : NULL, .last_modified = sf ? sf->last_modified : NULL };
+	f->xfer = fetch_start(f->b->fetcher, &req, on_index, f);
+}
+
+/* --- life cycle ------------------------------------------------------ */
+
+static void
+feed_init(struct bulletins *b, struct feed *f, const struct feed_conf *fc)
+{
+	char err[512];
+
+	memset(f, 0, sizeof(*f));
+	f->b = b;
+	f->url = xstrdup(fc->url);
+	f->poll_s = fc->poll_s > 0 ? fc->poll_s : 15;
+	f->max_priority = fc->max_priority;
+	f->keys = xcalloc(fc->nkeys ? fc->nkeys : 1, sizeof(*f->keys));
+	for (size_t i = 0; i < fc->nkeys; i++) {
+		if (minisign_pubkey_load(fc->keys[i], &f->keys[f->nkeys], err, sizeof(err)) != 0) {
+			log_warn("feed %s: key %s unusable (%s); the feed is not polled",
+			    f->url, fc->keys[i], err);
+			f->disabled = true;
+			snprintf(f->outcome, sizeof(f->outcome), "disabled: key %s: %s",
+			    fc->keys[i], err);
+			return;
+		}
+		f->nkeys++;
+	}
+	snprintf(f->outcome, sizeof(f->outcome), "not polled yet");
+	/* Spread the first polls of stations restarting together. */
+	schedule_poll(f, (int64_t)(random_unit() * f->poll_s * 200));
+}
+
+static void
+feed_fini(struct feed *f)
+{
+	if (f->timer != 0)
+		loop_cancel_timer(f->b->loop, f->timer);
+	if (f->xfer != 0)
+		fetch_cancel(f->b->fetcher, f->xfer);
+	clear_walk(f);
+	free(f->keys);
+	free(f->url);
+}
+
+static void
+apply_config(struct bulletins *b, const struct config *cfg)
+{
+	for (size_t i = 0; i < b->nareas; i++)
+		free(b->areas[i]);
+	free(b->areas);
+	b->nareas = cfg->station.nareas;
+	b->areas = xcalloc(b->nareas ? b->nareas : 1, sizeof(char *));
+	for (size_t i = 0; i < b->nareas; i++)
+		b->areas[i] = xstrdup(cfg->station.areas[i]);
+	b->allow_test = cfg->bulletins.allow_test;
+	b->default_lifetime_s = cfg->bulletins.default_lifetime_s > 0
+	    ? cfg->bulletins.default_lifetime_s : POLICY_DEFAULT_LIFETIME_S;
+	b->nfeeds = cfg->nfeeds;
+	b->feeds = xcalloc(b->nfeeds ? b->nfeeds : 1, sizeof(*b->feeds));
+	for (size_t i = 0; i < b->nfeeds; i++)
+		feed_init(b, &b->feeds[i], &cfg->feeds[i]);
+}
+
+static void
+drop_feeds(struct bulletins *b)
+{
+	for (size_t i = 0; i < b->nfeeds; i++)
+		feed_fini(&b->feeds[i]);
+	free(b->feeds);
+	b->feeds = NULL;
+	b->nfeeds = 0;
+}
+
+/* A crash mid-download leaves a .part; audio no queued bulletin uses is stale. */
+static void
+clean_audio_dir(struct bulletins *b)
+{
+	DIR *d = opendir(b->audio_dir);
+	struct dirent *e;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' && !str_has_prefix(e->d_name, ".dl-"))
+			continue;
+		char *p = xasprintf("%s/%s", b->audio_dir, e->d_name);
+		if (!store_audio_in_use(b->store, p, NULL))
+			unlink(p);
+		free(p);
+	}
+	closedir(d);
+}
+
+struct bulletins *
+bulletins_create(const struct config *cfg, struct loop *loop,
+    const struct bulletin_hooks *hooks, char *err, size_t errlen)
+{
+	if (sodium_init() < 0) {
+		snprintf(err, errlen, "libsodium initialisation failed");
+		return NULL;
+	}
+	struct bulletins *b = xcalloc(1, sizeof(*b));
+	b->loop = loop;
+	if (hooks != NULL)
+		b->hooks = *hooks;
+	b->audio_dir = xasprintf("%s/bulletins", cfg->paths.cache);
+	if (mkdir_p(b->audio_dir, 0755) != 0) {
+		snprintf(err, errlen, "%s: %s", b->audio_dir, strerror(errno));
+		goto fail;
+	}
+	char serr[512];
+	b->store = store_open(cfg->paths.state, serr, sizeof(serr));
+	if (b->store == NULL) {
+		snprintf(err, errlen, "%s", serr);
+		goto fail;
+	}
+	if (serr[0] != '\0')
+		log_warn("bulletin state: %s", serr);
+	clean_audio_dir(b);
+	b->fetcher = fetch_create(loop, err, errlen);
+	if (b->fetcher == NULL)
+		goto fail;
+	apply_config(b, cfg);
+	prune_queue(b, time(NULL));
+	return b;
+fail:
+	bulletins_destroy(b);
+	return NULL;
+}
+
+void
+bulletins_reconfigure(struct bulletins *b, const struct config *cfg)
+{
+	drop_feeds(b);
+	apply_config(b, cfg);
+}
+
+void
+bulletins_destroy(struct bulletins *b)
+{
+	if (b == NULL)
+		return;
+	drop_feeds(b);
+	fetch_destroy(b->fetcher);
+	store_close(b->store);
+	for (size_t i = 0; i < b->nareas; i++)
+		free(b->areas[i]);
+	free(b->areas);
+	for (size_t i = 0; i < b->nreported; i++)
+		free(b->reported[i]);
+	free(b->reported);
+	free(b->audio_dir);
+	free(b);
+}
+
+/* --- what the station asks -------------------------------------------- */
+
+static time_t
+due_at(const struct bulletin *bl)
+{
+	time_t due = bl->effective;
+
+	if (bl->last_aired != 0 && bl->last_aired + bl->interval_s > due)
+		due = bl->last_aired + bl->interval_s;
+	return due;
+}
+
+static bool
+pending(const struct bulletin *bl, enum priority min)
+{
+	return bl->priority >= min && bl->plays_done < bl->plays &&
+	    due_at(bl) < bl->expires;
+}
+
+const struct bulletin *
+bulletins_next(struct bulletins *b, enum priority min, time_t now)
+{
+	const struct bulletin *best = NULL;
+
+	prune_queue(b, now);
+	for (size_t i = 0; i < b->store->nqueue; i++) {
+		const struct bulletin *bl = b->store->queue[i];
+		if (!pending(bl, min) || due_at(bl) > now || now >= bl->expires)
+			continue;
+		if (best == NULL || bl->seq < best->seq)
+			best = bl;
+	}
+	return best;
+}
+
+time_t
+bulletins_next_due(struct bulletins *b, enum priority min, time_t now)
+{
+	time_t next = 0;
+
+	prune_queue(b, now);
+	for (size_t i = 0; i < b->store->nqueue; i++) {
+		const struct bulletin *bl = b->store->queue[i];
+		if (!pending(bl, min))
+			continue;
+		if (next == 0 || due_at(bl) < next)
+			next = due_at(bl);
+	}
+	return next;
+}
+
+void
+bulletins_aired(struct bulletins *b, const char *key, time_t when)
+{
+	struct bulletin *bl = store_queue_find(b->store, key);
+
+	if (bl == NULL)
+		return;
+	bl->plays_done++;
+	bl->last_aired = when;
+	/* Persisted before returning: a power cut must not make it air again. */
+	save_store(b);
+}
+
+size_t
+bulletins_list(struct bulletins *b, const struct bulletin **out, size_t max)
+{
+	size_t n = 0;
+
+	prune_queue(b, time(NULL));
+	for (size_t i = 0; i < b->store->nqueue && n < max; i++)
+		out[n++] = b->store->queue[i];
+	return n;
+}
+
+size_t
+bulletins_feed_status(struct bulletins *b, struct feed_status *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < b->nfeeds && n < max; i++, n++) {
+		out[n].url = b->feeds[i].url;
+		out[n].last_fetch = b->feeds[i].last_fetch;
+		out[n].last_outcome = b->feeds[i].outcome;
+	}
+	return n;
+}
