@@ -100,13 +100,13 @@ alsa_open(const char *device, const struct audio_format *fmt, int buffer_ms, cha
 	rc = snd_pcm_open(&o->pcm, name, SND_PCM_STREAM_PLAYBACK, SND_PCM_NONBLOCK);
 	if (rc < 0) {
 		o->pcm = NULL;
-		snprintf(err, errlen, "cannot open ALSA device %s: %s", name, snd_strerror(rc));
+		snprintf(err, errlen, "cannot open ALSA device %s: %s", device, snd_strerror(rc));
 		goto fail;
 	}
 	snd_pcm_nonblock(o->pcm, 0);
 	if (set_hw_params(o, fmt, buffer_ms, why, sizeof(why)) < 0 ||
 	    set_sw_params(o, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "ALSA device %s: %s", name, why);
+		snprintf(err, errlen, "ALSA device %s: %s", device, why);
 		goto fail;
 	}
 	return o;

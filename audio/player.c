@@ -48,6 +48,7 @@ struct player {
 	uint64_t next_seq;
 	struct queued *dropped;		/* removed by player_stop, to report */
 	size_t n_dropped, cap_dropped;
+	atomic_bool has_dropped;	/* n_dropped > 0, readable without lock */
 	char device[256];
 	int buffer_ms;
 	/* Also [L], read lock-free between chunks. */
@@ -174,6 +175,7 @@ report_dropped(struct player *p)
 	n = p->n_dropped;
 	p->dropped = NULL;
 	p->n_dropped = p->cap_dropped = 0;
+	atomic_store(&p->has_dropped, false);
 	pthread_mutex_unlock(&p->lock);
 	for (size_t i = 0; i < n; i++)
 		post_finished(p, list[i].item.id, PLAY_STOPPED, false, 0, "stopped before it began");
@@ -483,6 +485,8 @@ follow_commands(struct player *p, const struct queued *cur, bool started, bool *
 {
 	long rate = p->out_fmt.rate;
 
+	if (atomic_load(&p->has_dropped))
+		report_dropped(p);	/* promptly, not only when this item ends */
 	if (is_stopped(p, cur) && (!*stopping || *stop_gen != atomic_load(&p->stop_gen))) {
 		int64_t frames = (int64_t)atomic_load(&p->stop_fade_ms) * rate / 1000;
 
@@ -669,6 +673,7 @@ player_create(const struct player_config *pc, char *err, size_t errlen)
 	atomic_init(&p->stop_gen, 0);
 	atomic_init(&p->stop_fade_ms, 0);
 	atomic_init(&p->quit, false);
+	atomic_init(&p->has_dropped, false);
 	atomic_init(&p->underruns, 0);
 	atomic_init(&p->frames_written, 0);
 	p->next_seq = 1;
@@ -762,16 +767,33 @@ player_enqueue(struct player *p, const struct player_item *item)
 	return ok;
 }
 
-void
-player_stop(struct player *p, int fade_ms)
+/* Moves the queue to the dropped list the player thread reports. Under lock. */
+static void
+drop_queue_locked(struct player *p)
 {
-	pthread_mutex_lock(&p->lock);
 	if (p->n_dropped + p->q_len > p->cap_dropped) {
 		p->cap_dropped = p->n_dropped + PLAYER_QUEUE_MAX;
 		p->dropped = xreallocarray(p->dropped, p->cap_dropped, sizeof(*p->dropped));
 	}
 	for (; p->q_len > 0; p->q_len--, p->q_head = (p->q_head + 1) % PLAYER_QUEUE_MAX)
 		p->dropped[p->n_dropped++] = p->queue[p->q_head];
+	atomic_store(&p->has_dropped, p->n_dropped > 0);
+}
+
+void
+player_drop_queued(struct player *p)
+{
+	pthread_mutex_lock(&p->lock);
+	drop_queue_locked(p);
+	wake_player(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+player_stop(struct player *p, int fade_ms)
+{
+	pthread_mutex_lock(&p->lock);
+	drop_queue_locked(p);
 	atomic_store(&p->stop_fade_ms, fade_ms < 0 ? 0 : fade_ms);
 	atomic_store(&p->stop_seq, p->next_seq - 1);
 	atomic_fetch_add(&p->stop_gen, 1);

@@ -89,6 +89,12 @@ bool player_enqueue(struct player *p, const struct player_item *item);
  * reported FINISHED with PLAY_STOPPED.
  */
 void player_stop(struct player *p, int fade_ms);
+/*
+ * Drops everything queued but lets what plays go on (e.g. to put a priority
+ * bulletin right after it). Each dropped item is reported FINISHED with
+ * PLAY_STOPPED and started=false.
+ */
+void player_drop_queued(struct player *p);
 /* Master volume 0..100, applied to what plays now and later. */
 void player_set_volume(struct player *p, int volume);
 /* Changes the device (after a reload); takes effect at the next open. */
