@@ -1,0 +1,45 @@
+/* publish: a new bulletin (CAP Alert) with its audio. */
+#include <stdio.h>
+
+#include "tools/publish/publish.h"
+
+static int
+cmd_publish_exec(int argc, char **argv)
+{
+	struct pub_opts o;
+	char err[512];
+	if (pub_parse_options(&cmd_publish_entry, OPT_FEED | OPT_KEY | OPT_MESSAGE, argc, argv, &o) != 0)
+		return 1;
+	if (o.help)
+		return pub_help(&cmd_publish_entry);
+	if (o.feed == NULL)
+		return pub_error("publish", "--feed DIR is required");
+	if (o.nargs != 1)
+		return pub_error("publish", "give exactly one AUDIO.mp3 (got %d arguments)", o.nargs);
+	struct feed *f = feed_open(o.feed, err, sizeof(err));
+	if (f == NULL)
+		return pub_error("publish", "%s", err);
+	struct bulletin_spec spec = { .cmd = "publish", .opts = &o, .audio = o.args[0] };
+	int rc = pub_issue(&spec, f, "Alert");
+	feed_close(f);
+	return rc;
+}
+
+const struct pub_cmd cmd_publish_entry = {
+	.name = "publish",
+	.usage = "--feed DIR --key PREFIX.key --area CODE[,CODE...] --priority normal|priority|emergency\n"
+	    "    [--plays N] [--interval SECONDS] [--effective TIME] [--expires DURATION|TIME]\n"
+	    "    [--title TEXT] [--sender NAME] AUDIO.mp3",
+	.help = "Publishes a bulletin: copies the audio to DIR/audio/ID.mp3, writes the signed CAP\n"
+	    "message DIR/alerts/ID.xml(.minisig) and lists it in DIR/index.atom. Prints the\n"
+	    "new identifier on the last line.\n"
+	    "  --priority   normal (in the slots' bulletins step), priority (first in the next\n"
+	    "               slot), emergency (interrupts at once, even in quiet hours)\n"
+	    "  --plays      how many times stations air it (default 1, emergencies 3)\n"
+	    "  --interval   seconds between repeats (90s, 10m, 1h; default 300 when plays > 1)\n"
+	    "  --effective  when airing may start: 2026-11-27T17:00:00+07:00 or a delay (30m)\n"
+	    "  --expires    when airing stops: a time, or a duration from the start (90m, 6h,\n"
+	    "               2d; default 24h)\n"
+	    "  --sender     CAP sender (default: loaxa-KEYID)\n",
+	.exec = cmd_publish_exec,
+};
