@@ -1,0 +1,258 @@
+/*
+ * cap: a station reads what loaxa-publish writes, and refuses what it
+ * should not trust.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulletins/cap.h"
+#include "core/log.h"
+
+static const char FULL[] =
+	"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	"<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n"
+	"  <identifier>flood-42</identifier>\n"
+	"  <sender>district-7@example.gov.vn</sender>\n"
+	"  <sent>2026-11-27T17:00:00+07:00</sent>\n"
+	"  <status>Actual</status>\n"
+	"  <msgType>Update</msgType>\n"
+	"  <scope>Public</scope>\n"
+	"  <references>district-7@example.gov.vn,flood-41,2026-11-27T16:00:00+07:00 other,x,2026-11-27T15:00:00-00:00</references>\n"
+	"  <info>\n"
+	"    <category>Met</category><event>Flood</event>\n"
+	"    <urgency>Immediate</urgency><severity>Extreme</severity><certainty>Observed</certainty>\n"
+	"    <effective>2026-11-27T17:05:00+07:00</effective>\n"
+	"    <expires>2026-11-28T05:00:00+07:00</expires>\n"
+	"    <headline>L&#361; l&#7909;t &amp; s&#7841;t l&#7903;</headline>\n"
+	"    <description>Move to high ground</description>\n"
+	"    <parameter><valueName>other</valueName><value>x</value></parameter>\n"
+	"    <parameter><valueName>loaxa:priority</valueName><value>emergency</value></parameter>\n"
+	"    <parameter><valueName>loaxa:plays</valueName><value>3</value></parameter>\n"
+	"    <parameter><valueName>loaxa:interval</valueName><value>600</value></parameter>\n"
+	"    <resource><resourceDesc>audio</resourceDesc><mimeType>audio/mpeg</mimeType>\n"
+	"      <size>12345</size><uri>../audio/flood-42.mp3</uri>\n"
+	"      <digest>ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789</digest></resource>\n"
+	"    <area><areaDesc>Commune 1</areaDesc>\n"
+	"      <geocode><valueName>loaxa:area</valueName><value>VN-01-001</value></geocode>\n"
+	"      <geocode><valueName>loaxa:area</valueName><value>VN-01-002</value></geocode></area>\n"
+	"    <area><areaDesc>Commune 3</areaDesc>\n"
+	"      <geocode><valueName>loaxa:area</valueName><value>VN-01-003</value></geocode></area>\n"
+	"  </info>\n"
+	"  <info><category>Met</category><event>ignored</event><urgency>Past</urgency>"
+	"<severity>Minor</severity><certainty>Unlikely</certainty></info>\n"
+	"</alert>\n";
+
+static struct cap_alert *
+parse(const char *xml, char *err, size_t errlen)
+{
+	return cap_parse(xml, strlen(xml), err, errlen);
+}
+
+static void
+full_message_gives_every_field(void **state)
+{
+	(void)state;
+	char err[256];
+	struct cap_alert *a = parse(FULL, err, sizeof(err));
+	assert_non_null(a);
+	assert_string_equal(a->identifier, "flood-42");
+	assert_string_equal(a->sender, "district-7@example.gov.vn");
+	assert_int_equal(a->sent, 1795773600);	/* 2026-11-27T10:00:00Z */
+	assert_string_equal(a->status, "Actual");
+	assert_string_equal(a->msg_type, "Update");
+	assert_string_equal(a->scope, "Public");
+	assert_int_equal(a->nrefs, 2);
+	assert_string_equal(a->refs[0].identifier, "flood-41");
+	assert_string_equal(a->refs[0].sent, "2026-11-27T16:00:00+07:00");
+	assert_string_equal(a->refs[1].sender, "other");
+	assert_string_equal(a->urgency, "Immediate");
+	assert_string_equal(a->severity, "Extreme");
+	assert_string_equal(a->headline, "L\u0169 l\u1ee5t & s\u1ea1t l\u1edf");
+	assert_int_equal(a->effective, 1795773900);
+	assert_int_equal(a->expires, 1795816800);
+	assert_string_equal(a->priority_param, "emergency");
+	assert_int_equal(a->plays, 3);
+	assert_int_equal(a->interval_s, 600);
+	assert_int_equal(a->ngeocodes, 3);
+	assert_string_equal(a->geocodes[2], "VN-01-003");
+	assert_int_equal(a->nresources, 1);
+	assert_int_equal(a->resources[0].size, 12345);
+	assert_string_equal(a->resources[0].uri, "../audio/flood-42.mp3");
+	assert_string_equal(a->resources[0].digest,
+	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+	cap_free(a);
+}
+
+static void
+absent_parameters_have_their_defaults(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *xml = "<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><identifier>i</identifier>"
+	    "<sender>s</sender><sent>2026-01-01T00:00:00-00:00</sent><status>Test</status>"
+	    "<msgType>Cancel</msgType><scope>Public</scope></alert>";
+	struct cap_alert *a = parse(xml, err, sizeof(err));
+	assert_non_null(a);
+	assert_null(a->priority_param);
+	assert_int_equal(a->plays, 0);
+	assert_int_equal(a->interval_s, -1);
+	assert_int_equal(a->effective, 0);
+	assert_int_equal(a->ngeocodes, 0);
+	cap_free(a);
+}
+
+static char *
+replace(const char *s, const char *from, const char *to)
+{
+	const char *p = strstr(s, from);
+	assert_non_null(p);
+	return xasprintf("%.*s%s%s", (int)(p - s), s, to, p + strlen(from));
+}
+
+struct bad_case { const char *from, *to, *why; };
+
+static void
+malformed_messages_are_refused_with_a_reason(void **state)
+{
+	(void)state;
+	static const struct bad_case cases[] = {
+		{ "<identifier>flood-42</identifier>", "", "identifier" },
+		{ "<sent>2026-11-27T17:00:00+07:00</sent>", "<sent>yesterday</sent>", "sent" },
+		{ "<sent>2026-11-27T17:00:00+07:00</sent>", "<sent>2026-11-27T17:00:00+7:00</sent>", "sent" },
+		{ "<expires>2026-11-28T05:00:00+07:00</expires>", "<expires>2026-13-28T05:00:00+07:00</expires>", "expires" },
+		{ "urn:oasis:names:tc:emergency:cap:1.2", "urn:oasis:names:tc:emergency:cap:1.1", "alert" },
+		{ "<value>emergency</value>", "<value>urgent</value>", "loaxa:priority" },
+		{ "<value>3</value>", "<value>3x</value>", "loaxa:plays" },
+		{ "<value>3</value>", "<value>0</value>", "loaxa:plays" },
+		{ "<value>600</value>", "<value>-5</value>", "loaxa:interval" },
+		{ "<size>12345</size>", "<size>-1</size>", "size" },
+		{ "<digest>ABCDEF", "<digest>XYZ", "digest" },
+		{ "flood-41,2026", "flood-41 2026", "reference" },
+		{ "</scope>", "</scope><scope>Private</scope>", "twice" },
+		{ "</alert>", "", "XML" },
+		{ "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+		  "<?xml version=\"1.0\"?><!DOCTYPE alert [<!ENTITY x \"y\">]>", "DTD" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[256] = "";
+		char *xml = replace(FULL, cases[i].from, cases[i].to);
+		struct cap_alert *a = parse(xml, err, sizeof(err));
+		if (a != NULL || strstr(err, cases[i].why) == NULL)
+			fail_msg("case %zu: want refusal naming \"%s\", got %s \"%s\"", i, cases[i].why,
+			    a ? "accepted" : "refused with", err);
+		free(xml);
+	}
+}
+
+static void
+external_entities_are_never_fetched_or_expanded(void **state)
+{
+	(void)state;
+	char err[256];
+	const char *xxe = "<?xml version='1.0'?><!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
+	    "<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><identifier>&e;</identifier></alert>";
+	assert_null(parse(xxe, err, sizeof(err)));
+	assert_null(cap_parse("", 0, err, sizeof(err)));
+	char *huge = xcalloc(1, 300 * 1024 + 1);
+	memset(huge, ' ', 300 * 1024);
+	assert_null(parse(huge, err, sizeof(err)));
+	assert_non_null(strstr(err, "larger"));
+	free(huge);
+}
+
+static void
+built_message_parses_back_the_same(void **state)
+{
+	(void)state;
+	char err[256];
+	char *geocodes[] = { "VN-01", "VN-02" };
+	struct cap_resource res = { "audio", "audio/mpeg", 999, "../audio/x.mp3",
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
+	struct cap_ref ref = { "s1", "old-1", "2026-11-27T16:00:00+07:00" };
+	struct cap_alert in = {
+		.identifier = "x", .sender = "loaxa-ABC", .sent = 1795773600,
+		.status = "Actual", .msg_type = "Update", .scope = "Public",
+		.refs = &ref, .nrefs = 1,
+		.urgency = "Expected", .severity = "Severe", .certainty = "Likely",
+		.headline = "Storm <5> & wind", .effective = 1795773900, .expires = 1795816800,
+		.priority_param = "priority", .plays = 2, .interval_s = 0,
+		.geocodes = geocodes, .ngeocodes = 2, .resources = &res, .nresources = 1,
+	};
+	size_t len;
+	char *xml = cap_build(&in, &len);
+	assert_int_equal(strlen(xml), len);
+	struct cap_alert *out = cap_parse(xml, len, err, sizeof(err));
+	assert_non_null(out);
+	assert_string_equal(out->identifier, "x");
+	assert_int_equal(out->sent, in.sent);
+	assert_string_equal(out->msg_type, "Update");
+	assert_int_equal(out->nrefs, 1);
+	assert_string_equal(out->refs[0].identifier, "old-1");
+	assert_string_equal(out->headline, "Storm <5> & wind");
+	assert_int_equal(out->effective, in.effective);
+	assert_int_equal(out->expires, in.expires);
+	assert_string_equal(out->priority_param, "priority");
+	assert_int_equal(out->plays, 2);
+	assert_int_equal(out->interval_s, 0);
+	assert_int_equal(out->ngeocodes, 2);
+	assert_string_equal(out->geocodes[1], "VN-02");
+	assert_int_equal(out->resources[0].size, 999);
+	assert_string_equal(out->resources[0].digest, res.digest);
+	cap_free(out);
+
+	/* The OASIS schema accepts it (when the shared schema is there). */
+	FILE *fp = fopen("/tmp/test_cap_built.xml", "w");
+	assert_non_null(fp);
+	fwrite(xml, 1, len, fp);
+	fclose(fp);
+	const char *schema = getenv("LOAXA_CAP_XSD") ? getenv("LOAXA_CAP_XSD") : "../shared/schemas/cap-1.2.xsd";
+	fp = fopen(schema, "r");
+	if (fp != NULL) {
+		fclose(fp);
+		char *cmd = xasprintf("xmllint --noout --schema %s /tmp/test_cap_built.xml 2>/dev/null", schema);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+	remove("/tmp/test_cap_built.xml");
+	free(xml);
+}
+
+static void
+times_follow_the_cap_format(void **state)
+{
+	(void)state;
+	time_t t;
+	char buf[40];
+	assert_int_equal(cap_parse_time("2026-11-27T17:00:00+07:00", &t), 0);
+	assert_int_equal(t, 1795773600);
+	assert_int_equal(cap_parse_time("2026-11-27T10:00:00Z", &t), 0);
+	assert_int_equal(t, 1795773600);
+	assert_int_equal(cap_parse_time("2026-11-27T10:00:00.5-00:00", &t), 0);
+	assert_int_equal(cap_parse_time("2026-11-27 10:00:00+00:00", &t), -1);
+	assert_int_equal(cap_parse_time("2026-11-27T10:00:00+0700", &t), -1);
+	assert_int_equal(cap_parse_time("2026-11-27T10:00:00", &t), -1);
+	cap_format_time(1795773600, buf, sizeof(buf));
+	assert_int_equal(cap_parse_time(buf, &t), 0);
+	assert_int_equal(t, 1795773600);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(full_message_gives_every_field),
+		cmocka_unit_test(absent_parameters_have_their_defaults),
+		cmocka_unit_test(malformed_messages_are_refused_with_a_reason),
+		cmocka_unit_test(external_entities_are_never_fetched_or_expanded),
+		cmocka_unit_test(built_message_parses_back_the_same),
+		cmocka_unit_test(times_follow_the_cap_format),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
