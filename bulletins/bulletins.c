@@ -819,12 +819,20 @@ pending(const struct bulletin *bl, enum priority min)
 const struct bulletin *
 bulletins_next(struct bulletins *b, enum priority min, time_t now)
 {
+	return bulletins_next_after(b, min, now, 0);
+}
+
+const struct bulletin *
+bulletins_next_after(struct bulletins *b, enum priority min, time_t now,
+    unsigned long long after_seq)
+{
 	const struct bulletin *best = NULL;
 
 	prune_queue(b, now);
 	for (size_t i = 0; i < b->store->nqueue; i++) {
 		const struct bulletin *bl = b->store->queue[i];
-		if (!pending(bl, min) || due_at(bl) > now || now >= bl->expires)
+		if (bl->seq <= after_seq || !pending(bl, min) || due_at(bl) > now ||
+		    now >= bl->expires)
 			continue;
 		if (best == NULL || bl->seq < best->seq)
 			best = bl;

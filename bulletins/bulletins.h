@@ -66,6 +66,10 @@ void bulletins_destroy(struct bulletins *b);
 /* Oldest eligible bulletin with at least `min` priority, plays left, inside
  * effective..expires, whose interval since last_aired has passed; NULL if none. */
 const struct bulletin *bulletins_next(struct bulletins *b, enum priority min, time_t now);
+/* The same among bulletins with seq > after_seq (0: all): walks the queue
+ * once per `bulletins` step without airing one twice in it. */
+const struct bulletin *bulletins_next_after(struct bulletins *b, enum priority min,
+    time_t now, unsigned long long after_seq);
 /* When the next airing of any bulletin with >= min priority becomes due:
  * <= now when one is eligible already, 0 when none is pending. */
 time_t bulletins_next_due(struct bulletins *b, enum priority min, time_t now);
