@@ -1,0 +1,70 @@
+/*
+ * loaxactl: the operators' and technicians' tool. Owns the client side of
+ * the control socket (control/protocol.h), the command table (one file per
+ * command, tmux style) and how replies look on a terminal.
+ */
+#ifndef LOAXA_LOAXACTL_H
+#define LOAXA_LOAXACTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#define LOAXACTL_DEFAULT_CONFIG	"/etc/loaxa/loaxa.conf"
+#define LOAXACTL_DEFAULT_SOCKET	"/run/loaxa/loaxad.sock"
+
+/* Exit statuses (documented in loaxactl(1)). */
+enum {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,	/* the daemon refused or another error */
+	EXIT_USAGE = 2,
+	EXIT_NOT_RUNNING = 3,	/* no daemon on the socket */
+	EXIT_NO_ACCESS = 4,	/* socket not accessible (permission) */
+};
+
+struct ctl_client {
+	const char *config_path;	/* -c, or the default */
+	bool config_explicit;
+	const char *socket_path;	/* -s, or NULL: from the config */
+};
+
+struct ctl_command {
+	const char *name;
+	const char *usage;	/* arguments after the name */
+	const char *help;	/* one paragraph */
+	int (*exec)(struct ctl_client *c, int argc, char **argv);
+};
+
+extern const struct ctl_command cmd_status, cmd_plan, cmd_queue, cmd_log,
+    cmd_play, cmd_stop, cmd_skip, cmd_volume, cmd_mute, cmd_unmute,
+    cmd_reload, cmd_test_tone;
+
+/*
+ * Sends one request and waits for the reply. On CTL_REPLY_OK returns
+ * EXIT_OK with the reply object in *reply (caller frees; reply may be NULL
+ * to discard it); otherwise prints the reason to stderr and returns the
+ * exit status.
+ */
+int client_request(struct ctl_client *c, uint16_t code, json_t *args, json_t **reply);
+/* The as-played log's path from the config; NULL after printing why. */
+char *client_played_log_path(struct ctl_client *c);
+/* Prints "usage: loaxactl NAME USAGE" to stderr; returns EXIT_USAGE. */
+int client_usage(const struct ctl_command *cmd);
+
+/* Formatting helpers (format.c). */
+/* An ISO time from the daemon as local "YYYY-MM-DD HH:MM:SS" ("-" if null). */
+const char *fmt_time(const json_t *iso, char *buf, size_t len);
+/* The same, "HH:MM:SS" only. */
+const char *fmt_clock(const json_t *iso, char *buf, size_t len);
+/* Seconds as "H:MM:SS" or "M:SS". */
+const char *fmt_duration(double s, char *buf, size_t len);
+/* time_t of an ISO string, or 0. */
+time_t iso_to_time(const json_t *iso);
+/* Parses an operator's time: "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]", "…THH:MM",
+ * "HH:MM" (today), "today", "yesterday", "Nd"/"Nh"/"Nm" (ago), or ISO 8601. */
+int parse_user_time(const char *s, time_t *out);
+
+#endif
