@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audio/player.h"
+#include "bulletins/bulletins.h"
 #include "core/log.h"
 #include "core/playedlog.h"
 #include "core/util.h"
@@ -41,6 +42,13 @@ struct air_item {
 	struct timespec start;
 	const char *stop_result;	/* set when we stop it on purpose */
 	const char *stop_reason;
+	/* Bulletins only. */
+	char bulletin_key[256];
+	char bulletin_id[256];
+	enum priority priority;
+	bool is_bulletin;
+	bool urgent;			/* part of an emergency break */
+	bool no_priority;		/* rejected before its priority was known */
 };
 
 /* The slot occurrence now on air and how far its program went. */
@@ -54,6 +62,7 @@ struct slot_run {
 	bool program_done;
 	bool stopped;			/* the operator stopped it */
 	bool pass_started;		/* something of this pass reached the air */
+	unsigned long long bulletin_seq;	/* last bulletin aired in this step */
 	uint64_t fade_timer, end_timer;
 };
 
@@ -62,6 +71,9 @@ struct station {
 	struct loop *loop;
 	struct player *player;
 	struct playedlog *log;
+	struct bulletins *bulletins;
+	bool emergency;			/* an emergency break holds the air */
+	uint64_t bulletin_timer;	/* the next repeat that falls due */
 	struct station_prefs prefs;
 	time_t started_at;
 
@@ -125,6 +137,9 @@ log_played(struct station *st, const struct air_item *it, const char *result,
 		.result = result,
 		.reason = reason,
 		.played_s = played_s,
+		.bulletin = it->is_bulletin ? it->bulletin_id : NULL,
+		.priority = it->is_bulletin && !it->no_priority ?
+		    priority_name(it->priority) : NULL,
 	};
 
 	if (it->kind == NULL)
@@ -132,10 +147,8 @@ log_played(struct station *st, const struct air_item *it, const char *result,
 	if (st->log == NULL || playedlog_write(st->log, &e) < 0)
 		log_warn("as-played: %s %s %s%s%s", it->kind, it->source, result,
 		    reason ? ": " : "", reason ? reason : "");
-	log_info("%s %s: %s%s%s", it->kind, it->source, result,
-	    reason ? " (" : "", reason ? reason : "");
-	if (reason)
-		log_debug("(%s)", reason);
+	log_info("%s %s: %s%s%s%s", it->kind, it->source, result,
+	    reason ? " (" : "", reason ? reason : "", reason ? ")" : "");
 }
 
 /* A program item that never reached the player: skipped or failed at once. */
@@ -202,6 +215,192 @@ stop_all(struct station *st, int fade_ms, const char *result, const char *reason
 		st->inflight[i].stop_reason = reason;
 	}
 	player_stop(st->player, fade_ms);
+}
+
+/* ---- bulletins ---- */
+
+static bool
+bulletin_in_flight(const struct station *st, const char *key)
+{
+	for (size_t i = 0; i < INFLIGHT_MAX; i++)
+		if (st->inflight[i].used && st->inflight[i].is_bulletin &&
+		    strcmp(st->inflight[i].bulletin_key, key) == 0)
+			return true;
+	return false;
+}
+
+static void
+describe_bulletin(const struct station *st, const struct bulletin *b,
+    struct player_item *pi, struct air_item *meta)
+{
+	*pi = (struct player_item){ .source = SRC_FILE, .volume = 100 };
+	snprintf(pi->path, sizeof(pi->path), "%s", b->audio_path);
+	*meta = (struct air_item){ .kind = "bulletin", .is_bulletin = true,
+	    .priority = b->priority };
+	snprintf(meta->source, sizeof(meta->source), "%s", b->audio_path);
+	snprintf(meta->bulletin_key, sizeof(meta->bulletin_key), "%s", b->key);
+	snprintf(meta->bulletin_id, sizeof(meta->bulletin_id), "%s", b->identifier);
+	if (st->run.active)
+		snprintf(meta->slot, sizeof(meta->slot), "%s", st->run.name);
+}
+
+static void
+describe_chime(const struct station *st, struct player_item *pi, struct air_item *meta)
+{
+	*pi = (struct player_item){ .source = SRC_CHIME, .volume = 100 };
+	snprintf(pi->path, sizeof(pi->path), "%s", st->cfg->audio.chime);
+	*meta = (struct air_item){ .kind = "chime" };
+	snprintf(meta->source, sizeof(meta->source), "%s",
+	    pi->path[0] ? pi->path : "built-in chime");
+	if (st->run.active)
+		snprintf(meta->slot, sizeof(meta->slot), "%s", st->run.name);
+}
+
+static void
+bulletin_timer_fired(void *arg)
+{
+	struct station *st = arg;
+
+	st->bulletin_timer = 0;
+	fill(st);
+}
+
+static void
+arm_bulletin_timer(struct station *st, time_t due)
+{
+	if (st->bulletin_timer)
+		loop_cancel_timer(st->loop, st->bulletin_timer);
+	int64_t ms = ms_until(due);
+	st->bulletin_timer = loop_add_timer(st->loop, ms > 0 ? ms : 0,
+	    bulletin_timer_fired, st);
+}
+
+static bool
+non_urgent_in_flight(const struct station *st)
+{
+	for (size_t i = 0; i < INFLIGHT_MAX; i++)
+		if (st->inflight[i].used && !st->inflight[i].urgent)
+			return true;
+	return false;
+}
+
+/*
+ * An emergency holds the air: what plays is interrupted (a fade of 200 ms),
+ * then the chime and the bulletin, `plays` times, `interval` apart; the
+ * schedule waits meanwhile and goes on afterwards. True while it holds.
+ */
+static bool
+fill_emergency(struct station *st)
+{
+	time_t now = time(NULL);
+
+	if (st->bulletins == NULL || st->prefs.muted_all)
+		return false;
+	time_t due = bulletins_next_due(st->bulletins, PRIO_EMERGENCY, now);
+	if (due == 0) {
+		if (st->emergency)
+			log_notice("emergency break over; the schedule goes on");
+		st->emergency = false;
+		return false;
+	}
+	if (!st->emergency) {
+		st->emergency = true;
+		log_notice("emergency bulletin: taking the air");
+		if (non_urgent_in_flight(st))
+			stop_all(st, 200, "interrupted", "emergency bulletin");
+	}
+	if (non_urgent_in_flight(st) || pending_count(st) > 0)
+		return true;	/* the fade, or the break's items, first */
+	if (due > now) {
+		arm_bulletin_timer(st, due);
+		return true;	/* silence until the next repeat */
+	}
+	const struct bulletin *b = bulletins_next(st->bulletins, PRIO_EMERGENCY, now);
+	if (b == NULL)
+		return true;
+	struct player_item pi;
+	struct air_item meta;
+	describe_chime(st, &pi, &meta);
+	meta.urgent = true;
+	submit(st, &pi, &meta);
+	describe_bulletin(st, b, &pi, &meta);
+	meta.urgent = true;
+	submit(st, &pi, &meta);
+	return true;
+}
+
+/* Priority bulletins air first in a slot, before its program goes on. */
+static void
+fill_priority(struct station *st)
+{
+	time_t now = time(NULL);
+
+	if (st->bulletins == NULL)
+		return;
+	while (pending_count(st) < FEED_AHEAD) {
+		const struct bulletin *b = bulletins_next(st->bulletins, PRIO_PRIORITY, now);
+		if (b == NULL || bulletin_in_flight(st, b->key))
+			break;
+		struct player_item pi;
+		struct air_item meta;
+		describe_bulletin(st, b, &pi, &meta);
+		if (pending_count(st) == 0 && ms_until(st->run.inst.start) > 0)
+			pi.start_at = (struct timespec){ st->run.inst.start, 0 };
+		if (!submit(st, &pi, &meta))
+			break;
+	}
+	time_t due = bulletins_next_due(st->bulletins, PRIO_PRIORITY, now);
+	if (due > now)
+		arm_bulletin_timer(st, due);
+}
+
+static void
+bulletin_finished(struct station *st, const struct air_item *it,
+    const struct player_event *ev)
+{
+	if (st->bulletins == NULL)
+		return;
+	/* A failed file counts as a play so a broken bulletin cannot hold
+	 * the air for ever; a missing card does not: it airs when back. */
+	if (ev->result == PLAY_COMPLETED ||
+	    (ev->result == PLAY_FAILED && !ev->device_error))
+		bulletins_aired(st->bulletins, it->bulletin_key, ev->when.tv_sec);
+}
+
+static void
+on_bulletin_accepted(void *ctx, const struct bulletin *b)
+{
+	struct station *st = ctx;
+
+	log_notice("bulletin %s (%s) queued: %d play(s)", b->identifier,
+	    priority_name(b->priority), b->plays);
+	if (b->priority == PRIO_PRIORITY && st->run.active)
+		player_drop_queued(st->player);	/* right after the item on air */
+	fill(st);
+}
+
+static void
+on_bulletin_cancelled(void *ctx, const char *identifier, const char *key)
+{
+	struct station *st = ctx;
+
+	(void)key;
+	log_notice("bulletin %s cancelled%s", identifier,
+	    bulletin_in_flight(st, key) ? "; the airing under way finishes" : "");
+}
+
+static void
+on_bulletin_rejected(void *ctx, const char *identifier, const char *reason)
+{
+	struct station *st = ctx;
+	struct air_item it = { .kind = "bulletin", .is_bulletin = true,
+	    .priority = PRIO_NORMAL, .no_priority = true };
+	struct timespec now = real_now();
+
+	snprintf(it.source, sizeof(it.source), "%s", identifier);
+	snprintf(it.bulletin_id, sizeof(it.bulletin_id), "%s", identifier);
+	snprintf(it.slot, sizeof(it.slot), "%s", st->run.active ? st->run.name : "");
+	log_played(st, &it, "skipped", reason, &now, 0.0);
 }
 
 /* ---- the program of the slot on air ---- */
@@ -317,11 +516,31 @@ next_program_item(struct station *st, struct player_item *pi, struct air_item *m
 			run->fill.entry++;
 			meta->next = run->fill;
 			return true;
-		case STEP_BULLETINS:
-			/* Bulletins come with the bulletins module; nothing yet. */
-			run->fill.step++;
-			run->fill.entry = 0;
-			continue;
+		case STEP_BULLETINS: {
+			/* Each bulletin due airs once per bulletins step, oldest
+			 * first; its plays are counted when it completes. */
+			const struct bulletin *b = st->bulletins == NULL ? NULL :
+			    bulletins_next_after(st->bulletins, PRIO_NORMAL, time(NULL),
+			    run->bulletin_seq);
+			if (b != NULL && bulletin_in_flight(st, b->key)) {
+				run->bulletin_seq = b->seq;
+				continue;
+			}
+			if (b == NULL) {
+				run->fill.step++;
+				run->fill.entry = 0;
+				run->bulletin_seq = 0;
+				continue;
+			}
+			run->bulletin_seq = b->seq;
+			struct program_pos pos = meta->pos;
+			describe_bulletin(st, b, pi, meta);
+			pi->volume = slot->volume >= 0 ? slot->volume : 100;
+			meta->from_program = true;
+			meta->pos = pos;
+			meta->next = run->fill;
+			return true;
+		}
 		case STEP_RELAY:
 			log_unaired(st, "relay", step->arg, "skipped",
 			    "relays are not supported yet");
@@ -363,12 +582,17 @@ fill(struct station *st)
 {
 	struct slot_run *run = &st->run;
 
-	if (st->prefs.muted || st->retry_timer != 0)
+	if (st->retry_timer != 0)
+		return;
+	if (fill_emergency(st))
+		return;
+	if (st->prefs.muted)
 		return;
 	if (fill_operator_items(st))
 		return;
 	if (!run->active || run->stopped || run->program_done)
 		return;
+	fill_priority(st);
 	while (pending_count(st) < FEED_AHEAD) {
 		struct player_item pi;
 		struct air_item meta;
@@ -417,9 +641,10 @@ fade_slot_timer(void *arg)
 	struct station *st = arg;
 
 	st->run.fade_timer = 0;
-	if (pending_count(st) > 0)
-		stop_all(st, st->cfg->audio.fade_ms, "cut", "slot ended");
 	st->run.program_done = true;
+	/* An emergency break is not the slot's: it is never cut. */
+	if (pending_count(st) > 0 && !st->emergency)
+		stop_all(st, st->cfg->audio.fade_ms, "cut", "slot ended");
 }
 
 static void
@@ -549,6 +774,8 @@ item_finished(struct station *st, struct air_item *it, const struct player_event
 	bool aired = ev->result != PLAY_STOPPED || ev->started;
 	if (aired)
 		log_played(st, it, result, reason, &ev->when, ev->played_s);
+	if (it->is_bulletin)
+		bulletin_finished(st, it, ev);
 
 	if (!it->from_program || !st->run.active || strcmp(it->slot, st->run.name) != 0)
 		return;
@@ -677,6 +904,8 @@ station_apply_config(struct station *st, struct config *cfg)
 		st->run.pl = NULL;
 	}
 	player_set_device(st->player, cfg->audio.device, cfg->audio.buffer_ms);
+	if (st->bulletins != NULL)
+		bulletins_reconfigure(st->bulletins, cfg);
 	player_set_volume(st->player, effective_volume(st));
 	config_free(old);
 	replan(st, "timetable changed");
@@ -713,6 +942,15 @@ station_create(struct config *cfg, struct loop *loop, char *err, size_t errlen)
 		return NULL;
 	}
 	loop_add_fd(loop, player_event_fd(st->player), POLLIN, player_readable, st);
+	struct bulletin_hooks hooks = {
+		.ctx = st,
+		.accepted = on_bulletin_accepted,
+		.cancelled = on_bulletin_cancelled,
+		.rejected = on_bulletin_rejected,
+	};
+	st->bulletins = bulletins_create(cfg, loop, &hooks, lerr, sizeof(lerr));
+	if (st->bulletins == NULL)
+		log_err("bulletins: %s; no bulletin will be fetched or aired", lerr);
 	loop_on_clock_step(loop, clock_stepped, st);
 	if (st->prefs.muted)
 		log_notice("station is muted (loaxactl unmute to air again)");
@@ -727,6 +965,9 @@ station_shutdown(struct station *st)
 	struct player_event ev;
 
 	cancel_run_timers(st);
+	if (st->bulletin_timer)
+		loop_cancel_timer(st->loop, st->bulletin_timer);
+	st->bulletin_timer = 0;
 	if (pending_count(st) == 0)
 		return;
 	stop_all(st, 0, "interrupted", "shutdown");
@@ -753,6 +994,7 @@ station_destroy(struct station *st)
 	if (st == NULL)
 		return;
 	loop_remove_fd(st->loop, player_event_fd(st->player));
+	bulletins_destroy(st->bulletins);
 	player_destroy(st->player);
 	playedlog_close(st->log);
 	playlist_free(st->run.pl);
