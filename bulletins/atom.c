@@ -88,6 +88,13 @@ parse_entry(const xmlNode *entry, struct atom_entry *e)
 	}
 }
 
+static void
+ignore_xml_message(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 struct atom_feed *
 atom_parse(const char *xml, size_t len, char *err, size_t errlen)
 {
@@ -99,6 +106,9 @@ atom_parse(const char *xml, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "Atom: DTDs are not allowed");
 		return NULL;
 	}
+	/* Encoding errors bypass XML_PARSE_NOERROR and would land on stderr
+	 * (the journal) once per bad feed poll; the caller reports err instead. */
+	xmlSetGenericErrorFunc(NULL, ignore_xml_message);
 	xmlDoc *doc = xmlReadMemory(xml, (int)len, "index.atom", NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	if (doc == NULL) {

@@ -113,6 +113,13 @@ cap_format_time(time_t t, char *buf, size_t len)
 
 /* ---- parsing ---- */
 
+static void
+ignore_xml_message(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 struct parse_ctx {
 	struct cap_alert *a;
 	char *err;
@@ -420,6 +427,9 @@ cap_parse(const char *xml, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "CAP: DTDs are not allowed");
 		return NULL;
 	}
+	/* Encoding errors bypass XML_PARSE_NOERROR and would land on stderr
+	 * (the journal) once per bad feed poll; the caller reports err instead. */
+	xmlSetGenericErrorFunc(NULL, ignore_xml_message);
 	xmlDoc *doc = xmlReadMemory(xml, (int)len, "cap.xml", NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	if (doc == NULL) {
