@@ -5,6 +5,10 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SAN      ?= 0
 CROSS    ?=
+# cross builds: one build dir per target triplet (see the cross block near the end)
+ifneq ($(CROSS),)
+BUILD    ?= build-$(CROSS)
+endif
 
 ifeq ($(SAN),1)
 BUILD    ?= build-san
@@ -125,5 +129,51 @@ install: all
 
 clean:
 	rm -rf build build-san build-fuzz
+
+# ---- cross builds for the Raspberry Pi (owner: cross/packaging) ------------------------
+# `make CROSS=aarch64-linux-gnu` (Pi 3/4/5, 64-bit OS) or `make CROSS=arm-linux-gnueabihf`
+# (32-bit Raspberry Pi OS, ARMv7+) builds into build-$(CROSS)/ with Debian's cross gcc
+# against a sysroot of Debian's arm64/armhf -dev packages, made by `make deps-cross`
+# (tools/install-deps.sh --cross explains why a sysroot rather than host multiarch).
+# SYSROOT=/ uses host multiarch packages (dpkg --add-architecture) instead.
+# `make check-cross` builds both and runs the unit tests and `loaxad --check` under qemu-user.
+CROSS_TRIPLETS := aarch64-linux-gnu arm-linux-gnueabihf
+SYSROOTS       ?= /opt/loaxa-sysroot
+deb_arch        = $(if $(filter aarch64-%,$(1)),arm64,$(if $(filter arm-%,$(1)),armhf,$(1)))
+ifneq ($(CROSS),)
+SYSROOT    ?= $(SYSROOTS)/$(call deb_arch,$(CROSS))
+CC         := $(CROSS)-gcc --sysroot=$(SYSROOT)
+AR         := $(CROSS)-ar
+# Prefixed system paths make pkgconf drop -I/-L of the sysroot's own system dirs,
+# which gcc --sysroot searches anyway (and as system dirs, so -Werror ignores their headers).
+PKG_CONFIG := env PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
+    PKG_CONFIG_LIBDIR=$(SYSROOT)/usr/lib/$(CROSS)/pkgconfig:$(SYSROOT)/usr/share/pkgconfig \
+    PKG_CONFIG_SYSTEM_INCLUDE_PATH=$(SYSROOT)/usr/include:$(SYSROOT)/usr/include/$(CROSS) \
+    PKG_CONFIG_SYSTEM_LIBRARY_PATH=$(SYSROOT)/usr/lib/$(CROSS):$(SYSROOT)/lib/$(CROSS):$(SYSROOT)/usr/lib \
+    pkg-config
+endif
+
+.PHONY: deps-cross check-cross cross-build clean-cross check-package
+
+deps-cross:
+	sh tools/install-deps.sh --cross
+
+# Programs and unit tests of one CROSS build (the PulseAudio test tools are not cross-built).
+cross-build: $(PROGS) $(UNIT_TESTS)
+
+check-cross:
+	@set -e; for t in $(CROSS_TRIPLETS); do \
+	    $(MAKE) --no-print-directory CROSS=$$t cross-build; \
+	    sh tests/run-cross.sh $$t build-$$t $(SYSROOTS)/$$(case $$t in aarch64-*) echo arm64;; *) echo armhf;; esac); \
+	done
+	@echo "make check-cross: all cross tests passed"
+
+# Builds the amd64 .deb, installs it here, checks it, removes it (root only; CI runs it).
+check-package:
+	sh tests/package/test-deb.sh
+
+clean-cross:
+	rm -rf $(CROSS_TRIPLETS:%=build-%)
+# ---- end of cross builds -----------------------------------------------------------------
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
