@@ -1,0 +1,42 @@
+/*
+ * report: reports upward to the district's HTTP collector (report.url).
+ * Owns the send cursor and the heartbeat. As-played lines are read back from
+ * the log files (across rotations) and POSTed as NDJSON, each line as
+ * stored plus "station"; only an HTTP 2xx answer moves the cursor, which is
+ * kept in paths.state/report.cursor (written atomically), so after a restart
+ * or a collector outage sending resumes at the first unacknowledged line:
+ * every line arrives, and none twice as long as no acknowledgement is lost
+ * in flight. Failures back off (5 s doubling to 5 min, with jitter). Every
+ * report.interval seconds a heartbeat, one JSON object with
+ * "type":"heartbeat", is POSTed to the same URL. All transfers run in a
+ * libcurl multi handle driven by the event loop: nothing blocks it.
+ */
+#ifndef LOAXA_REPORT_H
+#define LOAXA_REPORT_H
+
+#include <stddef.h>
+
+#include "control/ctl.h"
+#include "core/config.h"
+
+struct loop;
+struct station;
+struct report;
+
+/* Takes what it needs from cfg (copies). With report.url = "" the handle
+ * does nothing. ops (may be NULL) gives the feeds for the heartbeat.
+ * NULL with err when the state folder is unusable. */
+struct report *report_create(struct loop *loop, struct station *st,
+    const struct config *cfg, const struct ctl_ops *ops, void *ops_ctx,
+    char *err, size_t errlen);
+/* After a reload: new URL, interval, station name or paths. */
+void report_reconfigure(struct report *r, const struct config *cfg);
+/* A line was just written to the as-played log: send it soon. */
+void report_kick(struct report *r);
+/* Waits at most 3 s for a batch in flight (so its acknowledgement is
+ * recorded and it is not sent again), then frees. */
+void report_destroy(struct report *r);
+
+#define REPORT_CURSOR_FILE	"report.cursor"
+
+#endif
