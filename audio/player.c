@@ -240,7 +240,8 @@ device_failed(struct player *p, const struct queued *cur, bool started, double p
 {
 	struct player_event ev = { .type = PEV_FINISHED, .result = PLAY_FAILED,
 		.device_error = true };
-	struct queued q;
+	struct queued flushed[PLAYER_QUEUE_MAX];
+	size_t n;
 
 	close_device(p);
 	p->retry_ms = p->retry_ms ? p->retry_ms * 2 : RETRY_MS_FIRST;
@@ -254,25 +255,23 @@ device_failed(struct player *p, const struct queued *cur, bool started, double p
 	pthread_mutex_unlock(&p->ev_lock);
 
 	ev.retry_ms = p->retry_ms;
+	ev.when = real_now();
+	snprintf(ev.reason, sizeof(ev.reason), "%s", why);
+	/* Take the queue before reporting: what is queued after the report stays. */
+	pthread_mutex_lock(&p->lock);
+	n = p->q_len;
+	for (size_t i = 0; i < n; i++)
+		flushed[i] = p->queue[(p->q_head + i) % PLAYER_QUEUE_MAX];
+	p->q_len = 0;
+	pthread_mutex_unlock(&p->lock);
 	ev.started = started;
 	ev.played_s = played_s;
 	ev.id = cur->item.id;
-	ev.when = real_now();
-	snprintf(ev.reason, sizeof(ev.reason), "%s", why);
 	post_event(p, &ev);
-	for (;;) {
-		pthread_mutex_lock(&p->lock);
-		if (p->q_len == 0) {
-			pthread_mutex_unlock(&p->lock);
-			break;
-		}
-		q = p->queue[p->q_head];
-		p->q_head = (p->q_head + 1) % PLAYER_QUEUE_MAX;
-		p->q_len--;
-		pthread_mutex_unlock(&p->lock);
-		ev.id = q.item.id;
-		ev.started = false;
-		ev.played_s = 0;
+	ev.started = false;
+	ev.played_s = 0;
+	for (size_t i = 0; i < n; i++) {
+		ev.id = flushed[i].item.id;
 		post_event(p, &ev);
 	}
 }
@@ -485,7 +484,7 @@ follow_commands(struct player *p, const struct queued *cur, bool started, bool *
 {
 	long rate = p->out_fmt.rate;
 
-	if (atomic_load(&p->has_dropped))
+	if (atomic_load(&p->has_dropped) && !is_stopped(p, cur))
 		report_dropped(p);	/* promptly, not only when this item ends */
 	if (is_stopped(p, cur) && (!*stopping || *stop_gen != atomic_load(&p->stop_gen))) {
 		int64_t frames = (int64_t)atomic_load(&p->stop_fade_ms) * rate / 1000;
@@ -548,7 +547,11 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 		atomic_fetch_add(&p->frames_written, (uint64_t)n);
 	}
 	if (stopping || is_stopped(p, cur)) {
-		long d = p->out_ops->delay(p->out);
+		long d;
+
+		if (stopping && !atomic_load(&p->quit))
+			soft_drain(p, true);	/* the fade's end is in the buffer: let it be heard */
+		d = p->out_ops->delay(p->out);
 
 		p->out_ops->drop(p->out);
 		post_finished(p, cur->item.id, PLAY_STOPPED, started,
@@ -665,7 +668,7 @@ player_create(const struct player_config *pc, char *err, size_t errlen)
 	pthread_condattr_t ca;
 	int rc;
 
-	p->out_ops = &alsa_out_ops;
+	p->out_ops = pc->output ? pc->output : &alsa_out_ops;
 	snprintf(p->device, sizeof(p->device), "%s", pc->device && pc->device[0] ? pc->device : "default");
 	p->buffer_ms = clamp_buffer_ms(pc->buffer_ms);
 	atomic_init(&p->volume, pc->volume < 0 ? 0 : pc->volume > 100 ? 100 : pc->volume);

@@ -59,10 +59,14 @@ struct player_event {
 	char reason[256];
 };
 
+struct audio_out_ops;
+
 struct player_config {
 	const char *device;		/* ALSA PCM name */
 	int buffer_ms;			/* >= 100 */
 	int volume;			/* master 0..100 */
+	/* The card's backend; NULL is ALSA (audio/alsa_out.h). Tests swap it. */
+	const struct audio_out_ops *output;
 };
 
 struct player;
