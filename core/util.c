@@ -1,5 +1,6 @@
 #include "core/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -90,9 +91,14 @@ parse_iso_time(const char *s, struct timespec *out)
 	if (*s == 'Z') {
 		s++;
 	} else if (*s == '+' || *s == '-') {
-		int hh, mm;
-		if (sscanf(s + 1, "%2d:%2d", &hh, &mm) != 2)
+		/* Exactly [+-]HH:MM: sscanf alone would take "+7:0" and spaces. */
+		const char *o = s + 1;
+		if (strlen(o) != 5 || o[2] != ':' || !isdigit((unsigned char)o[0]) ||
+		    !isdigit((unsigned char)o[1]) || !isdigit((unsigned char)o[3]) ||
+		    !isdigit((unsigned char)o[4]))
 			return -1;
+		int hh = (o[0] - '0') * 10 + (o[1] - '0');
+		int mm = (o[3] - '0') * 10 + (o[4] - '0');
 		off = (hh * 3600L + mm * 60L) * (*s == '-' ? -1 : 1);
 		s += 6;
 	} else {
