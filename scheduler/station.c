@@ -27,6 +27,8 @@
  * slot's start by more than a few ms. */
 #define APPROACH_MS (10 * 60 * 1000)
 #define SHUTDOWN_WAIT_MS 1500
+/* Repeats of an emergency closer than this keep the air between them. */
+#define EMERGENCY_HOLD_S 60
 
 /* One item handed to the player, with what the as-played log needs. */
 struct air_item {
@@ -276,6 +278,15 @@ arm_bulletin_timer(struct station *st, time_t due)
 }
 
 static bool
+any_urgent_in_flight(const struct station *st)
+{
+	for (size_t i = 0; i < INFLIGHT_MAX; i++)
+		if (st->inflight[i].used && st->inflight[i].urgent)
+			return true;
+	return false;
+}
+
+static bool
 non_urgent_in_flight(const struct station *st)
 {
 	for (size_t i = 0; i < INFLIGHT_MAX; i++)
@@ -297,6 +308,12 @@ fill_emergency(struct station *st)
 	if (st->bulletins == NULL || st->prefs.muted_all)
 		return false;
 	time_t due = bulletins_next_due(st->bulletins, PRIO_EMERGENCY, now);
+	/* A short wait between repeats holds the air; a long one gives it
+	 * back to the schedule until the repeat falls due. */
+	if (due > now + EMERGENCY_HOLD_S && !any_urgent_in_flight(st)) {
+		arm_bulletin_timer(st, due);
+		due = 0;
+	}
 	if (due == 0) {
 		if (st->emergency)
 			log_notice("emergency break over; the schedule goes on");
