@@ -76,6 +76,7 @@ struct station {
 	struct bulletins *bulletins;
 	bool emergency;			/* an emergency break holds the air */
 	uint64_t bulletin_timer;	/* the next repeat that falls due */
+	time_t bulletin_timer_due;
 	struct station_prefs prefs;
 	time_t started_at;
 
@@ -267,11 +268,15 @@ bulletin_timer_fired(void *arg)
 	fill(st);
 }
 
+/* One timer for every repeat that falls due: it keeps the earliest. */
 static void
 arm_bulletin_timer(struct station *st, time_t due)
 {
+	if (st->bulletin_timer && st->bulletin_timer_due <= due)
+		return;
 	if (st->bulletin_timer)
 		loop_cancel_timer(st->loop, st->bulletin_timer);
+	st->bulletin_timer_due = due;
 	int64_t ms = ms_until(due);
 	st->bulletin_timer = loop_add_timer(st->loop, ms > 0 ? ms : 0,
 	    bulletin_timer_fired, st);
