@@ -43,6 +43,20 @@ enum player_result {
 	PLAY_FAILED,		/* reason says why */
 };
 
+/*
+ * Events, per item, in queue order: STARTED then FINISHED, or FINISHED
+ * alone (started=false) if nothing of it reached the card. STARTED is sent
+ * just before its first frame is written; `when` may be up to a buffer
+ * (buffer_ms) in the future. FINISHED of an item followed by a queued one is
+ * sent when the next one begins, with `when` estimated from the buffer; of
+ * the last queued item, after the card has played it out (then the card is
+ * closed). Items taken by player_stop/player_drop_queued are reported after
+ * the FINISHED of what was playing. A device error fails the item AND every
+ * item queued at that moment (each FINISHED, device_error, same retry_ms);
+ * wait retry_ms, then enqueue again. A timed item (start_at) waits its turn
+ * in the queue: start_at is "not before", it never interrupts what plays.
+ * player_destroy sends nothing more.
+ */
 enum player_event_type { PEV_STARTED, PEV_FINISHED };
 
 struct player_event {
