@@ -57,6 +57,16 @@ struct ctl_ops {
 	size_t (*feeds)(void *ctx, struct ctl_feed_item *out, size_t max);
 };
 
+/*
+ * Ready-made ops bodies over bulletins/bulletins.h, for main to wrap:
+ *   static size_t q(void *ctx, struct ctl_queue_item *o, size_t m)
+ *   { return ctl_queue_from_bulletins(station_bulletins(ctx), o, m); }
+ * Strings point into b (valid until the loop runs again).
+ */
+struct bulletins;
+size_t ctl_queue_from_bulletins(struct bulletins *b, struct ctl_queue_item *out, size_t max);
+size_t ctl_feeds_from_bulletins(struct bulletins *b, struct ctl_feed_item *out, size_t max);
+
 struct ctl;
 
 /*
