@@ -49,9 +49,8 @@ EOT
 )
 echo "$TABLE"
 
+SECTION="$WORK/section.md"
 {
-	echo "# Benchmarks"
-	echo
 	echo "## CPU and memory"
 	echo
 	echo "Measured by \`sh bench/cpu_rss.sh $MIN\` on $(date -u +%Y-%m-%d) ($(uname -m), $(nproc) CPU),"
@@ -62,4 +61,15 @@ echo "$TABLE"
 	echo
 	echo "ALSA's null device does not keep time in alsa-lib 1.2.8, so both programs"
 	echo "decode as fast as they can and the CPU seconds are the whole hour's work."
-} > bench/RESULTS.md
+	echo
+} > "$SECTION"
+
+# Replace only this section of bench/RESULTS.md; other benchmarks keep theirs.
+OUT=bench/RESULTS.md
+[ -f "$OUT" ] || printf '# Benchmarks\n\n' > "$OUT"
+awk -v sec="$SECTION" '
+	/^## / { if (skip) skip = 0 }
+	/^## CPU and memory/ { while ((getline l < sec) > 0) print l; skip = 1; done = 1; next }
+	!skip { print }
+	END { if (!done) while ((getline l < sec) > 0) print l }' "$OUT" > "$WORK/out.md"
+cp "$WORK/out.md" "$OUT"
