@@ -125,7 +125,13 @@ case "${1:-}" in
         install_host_packages "$NATIVE" ;;
     --cross)
         install_host_packages "$CROSS_TOOLS"
-        for arch in $CROSS_ARCHS; do build_sysroot "$arch"; done ;;
+        for arch in $CROSS_ARCHS; do
+            build_sysroot "$arch"
+            # qemu -L falls back to the host's file when the sysroot lacks one: empty
+            # ALSA plugin folders keep the host's (amd64) PulseAudio hooks out, as on
+            # a Pi with plain ALSA.
+            $SUDO mkdir -p "$SYSROOTS/$arch/etc/alsa/conf.d" "$SYSROOTS/$arch/usr/share/alsa/alsa.conf.d"
+        done ;;
     *)
         echo "usage: $0 [--cross]" >&2; exit 2 ;;
 esac

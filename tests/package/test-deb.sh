@@ -78,6 +78,11 @@ expect "/etc/loaxa/loaxa.conf is a conffile" \
     sh -c "dpkg-query -W -f='\${Conffiles}' loaxa | grep -q ' /etc/loaxa/loaxa.conf '"
 if [ -f "$top/etc/loaxad.service" ]; then
     expect "loaxad.service is installed"          test -f /lib/systemd/system/loaxad.service
+    expect "loaxad.service runs /usr/sbin/loaxad" \
+        sh -c "grep -q '^ExecStart=/usr/sbin/loaxad ' /lib/systemd/system/loaxad.service && ! grep -q /usr/local/ /lib/systemd/system/loaxad.service"
+    if command -v systemd-analyze >/dev/null; then
+        expect "systemd-analyze verify loaxad.service" systemd-analyze verify /lib/systemd/system/loaxad.service
+    fi
 else
     bad "etc/loaxad.service is missing from the source tree: the package has no service"
 fi
