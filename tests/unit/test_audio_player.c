@@ -728,6 +728,29 @@ a_card_lost_mid_item_fails_it_with_device_error(void **state)
 }
 
 static void
+volume_change_applies_live_without_a_jump(void **state)
+{
+	struct player *p = fake_player(200);
+	struct player_item it = tone_item(1, 2);
+	struct player_event ev[4];
+	size_t end;
+
+	(void)state;
+	assert_true(player_enqueue(p, &it));
+	assert_true(next_event(p, &ev[0], 3000));
+	usleep(500000);
+	player_set_volume(p, 50);
+	assert_int_equal(events_until_finished(p, 1, ev + 1, 3), 1);
+	end = fake.tape_len;
+	assert_true(tape_peak(4800, 9600) > 16000);			/* before: full */
+	assert_true(abs(tape_peak(end - 24000, end - 4800) - 8192) < 150);	/* after: half */
+	for (size_t i = 4800 * 2; i + 1 < end; i++)
+		/* A 1 kHz tone moves at most ~2150 per sample at 48 kHz: no click. */
+		assert_true(abs(fake.tape[i * 2] - fake.tape[(i - 1) * 2]) < 2300);
+	player_destroy(p);
+}
+
+static void
 destroy_while_playing_returns_within_100ms(void **state)
 {
 	struct player *p = fake_player(500);
@@ -760,6 +783,7 @@ main(void)
 		cmocka_unit_test(timed_item_starts_on_the_mark_and_the_next_follows_gaplessly),
 		cmocka_unit_test(the_last_item_drains_then_the_card_is_let_go),
 		cmocka_unit_test(a_card_lost_mid_item_fails_it_with_device_error),
+		cmocka_unit_test(volume_change_applies_live_without_a_jump),
 		cmocka_unit_test(destroy_while_playing_returns_within_100ms),
 	};
 
