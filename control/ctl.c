@@ -326,7 +326,7 @@ ctl_create(struct loop *loop, struct station *st, const char *socket_path,
 	char dir[sizeof(sa.sun_path)];
 
 	if (strlen(socket_path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "paths.socket: %s is longer than %zu bytes",
+		snprintf(err, errlen, "paths.socket: %.200s is longer than %zu bytes",
 		    socket_path, sizeof(sa.sun_path) - 1);
 		return NULL;
 	}

@@ -9,8 +9,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "control/ctl.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/service.h"
+#include "report/report.h"
 #include "scheduler/loop.h"
 #include "scheduler/station.h"
 #include "scheduler/timetable.h"
@@ -22,6 +25,9 @@ struct daemon {
 	const char *config_path;
 	struct loop *loop;
 	struct station *station;
+	struct ctl *ctl;
+	struct report *report;
+	struct service *service;
 };
 
 static void
@@ -54,20 +60,63 @@ on_quit(int signo, void *arg)
 	loop_quit(d->loop);
 }
 
+/* SIGHUP and loaxactl reload: an invalid file keeps the old config. */
+static int
+reload_config(void *ctx, char *err, size_t errlen)
+{
+	struct daemon *d = ctx;
+
+	tzset();
+	service_notify_reloading(d->service);
+	struct config *cfg = config_load(d->config_path, warn_to_log, NULL, err, errlen);
+	if (cfg == NULL) {
+		log_err("reload refused, the running configuration stays: %s", err);
+		service_notify_ready(d->service, "running (reload refused)");
+		return -1;
+	}
+	station_apply_config(d->station, cfg);
+	report_reconfigure(d->report, station_config(d->station));
+	service_notify_ready(d->service, "running");
+	return 0;
+}
+
 static void
 on_reload(int signo, void *arg)
 {
-	struct daemon *d = arg;
 	char err[1024];
 
 	(void)signo;
-	tzset();
-	struct config *cfg = config_load(d->config_path, warn_to_log, NULL, err, sizeof(err));
-	if (cfg == NULL) {
-		log_err("reload refused, the running configuration stays: %s", err);
-		return;
-	}
-	station_apply_config(d->station, cfg);
+	reload_config(arg, err, sizeof(err));
+}
+
+static size_t
+queue_op(void *ctx, struct ctl_queue_item *out, size_t max)
+{
+	struct daemon *d = ctx;
+
+	return ctl_queue_from_bulletins(station_bulletins(d->station), out, max);
+}
+
+static size_t
+feeds_op(void *ctx, struct ctl_feed_item *out, size_t max)
+{
+	struct daemon *d = ctx;
+
+	return ctl_feeds_from_bulletins(station_bulletins(d->station), out, max);
+}
+
+static const struct ctl_ops daemon_ops = {
+	.reload = reload_config,
+	.queue = queue_op,
+	.feeds = feeds_op,
+};
+
+static void
+line_played(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	report_kick(d->report);
 }
 
 static int
@@ -142,12 +191,31 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	const struct config *c = station_config(d.station);
+	d.ctl = ctl_create(d.loop, d.station, c->paths.socket, c->control.group,
+	    &daemon_ops, &d, err, sizeof(err));
+	if (d.ctl == NULL) {
+		log_err("control socket: %s", err);
+		station_shutdown(d.station);
+		station_destroy(d.station);
+		return 1;
+	}
+	d.report = report_create(d.loop, d.station, c, &daemon_ops, &d, err, sizeof(err));
+	if (d.report == NULL)
+		log_warn("reports upward: %s; nothing is reported", err);
+	station_on_played(d.station, line_played, &d);
+	d.service = service_create(d.loop);
+	service_notify_ready(d.service, "running");
 	log_notice("loaxad started with %s", d.config_path);
 
 	loop_run(d.loop);
 
+	service_notify_stopping(d.service);
+	ctl_destroy(d.ctl);
 	station_shutdown(d.station);
+	report_destroy(d.report);
 	station_destroy(d.station);
+	service_destroy(d.service);
 	loop_destroy(d.loop);
 	log_notice("loaxad stopped");
 	return 0;

@@ -88,6 +88,8 @@ struct station {
 	char plan_next_name[128];
 	time_t plan_next_start;
 	char device_error[256];
+	void (*played_fn)(void *ctx);
+	void *played_ctx;
 	/* Items asked for by loaxactl play, aired before the program goes on. */
 	struct op_item {
 		char path[PATH_MAX];
@@ -150,6 +152,8 @@ log_played(struct station *st, const struct air_item *it, const char *result,
 	if (st->log == NULL || playedlog_write(st->log, &e) < 0)
 		log_warn("as-played: %s %s %s%s%s", it->kind, it->source, result,
 		    reason ? ": " : "", reason ? reason : "");
+	else if (st->played_fn != NULL)
+		st->played_fn(st->played_ctx);
 	log_info("%s %s: %s%s%s%s", it->kind, it->source, result,
 	    reason ? " (" : "", reason ? reason : "", reason ? ")" : "");
 }
@@ -926,6 +930,8 @@ station_apply_config(struct station *st, struct config *cfg)
 		st->run.pl = NULL;
 	}
 	player_set_device(st->player, cfg->audio.device, cfg->audio.buffer_ms);
+	if (st->log != NULL)
+		playedlog_set_keep_days(st->log, cfg->log.keep_days);
 	if (st->bulletins != NULL)
 		bulletins_reconfigure(st->bulletins, cfg);
 	player_set_volume(st->player, effective_volume(st));
@@ -950,8 +956,12 @@ station_create(struct config *cfg, struct loop *loop, char *err, size_t errlen)
 		    "will not work", cfg->paths.state, strerror(errno));
 	prefs_load(cfg->paths.state, &st->prefs);
 	st->log = playedlog_open(cfg->paths.played_log, lerr, sizeof(lerr));
-	if (st->log == NULL)
+	if (st->log == NULL) {
 		log_warn("as-played log: %s; items are logged here instead", lerr);
+	} else {
+		playedlog_set_keep_days(st->log, cfg->log.keep_days);
+		playedlog_attach_loop(st->log, loop);
+	}
 	struct player_config pc = {
 		.device = cfg->audio.device,
 		.buffer_ms = cfg->audio.buffer_ms,
@@ -1225,4 +1235,17 @@ station_get_status(struct station *st, struct station_status *out)
 		out->item_source = it->source;
 		out->item_elapsed_s = timespec_diff_s(&now, &it->start);
 	}
+}
+
+struct bulletins *
+station_bulletins(struct station *st)
+{
+	return st->bulletins;
+}
+
+void
+station_on_played(struct station *st, void (*fn)(void *ctx), void *ctx)
+{
+	st->played_fn = fn;
+	st->played_ctx = ctx;
 }

@@ -54,5 +54,9 @@ int station_set_volume(struct station *st, int volume, char *err, size_t errlen)
 int station_mute(struct station *st, bool mute, bool all, char *err, size_t errlen);
 int station_test_tone(struct station *st, char *err, size_t errlen);
 const struct config *station_config(const struct station *st);
+/* The bulletin queue (NULL when it could not start), for loaxactl queue. */
+struct bulletins *station_bulletins(struct station *st);
+/* fn runs after each as-played line is written (reports upward). */
+void station_on_played(struct station *st, void (*fn)(void *ctx), void *ctx);
 
 #endif
