@@ -75,6 +75,9 @@ struct player {
 	int16_t *chunk;			/* CHUNK_FRAMES_MAX frames, preallocated */
 	struct gain gain;
 	int retry_ms;			/* current device back-off, 0 when fine */
+	bool unpaced;			/* benchmarks: no clock guard */
+	int64_t pace_t0;		/* mono ms of the first write since reset, 0: reset */
+	int64_t pace_frames;		/* frames written since pace_t0 */
 	bool has_pending;		/* FINISHED of a fully written item, not yet sent */
 	struct player_event pending;
 	uint64_t pending_seq;
@@ -206,6 +209,42 @@ close_device(struct player *p)
 		return;
 	p->out_ops->close(p->out);
 	p->out = NULL;
+	p->pace_t0 = 0;
+}
+
+/* Discards what the card holds; the clock guard starts afresh. */
+static void
+drop_output(struct player *p)
+{
+	p->out_ops->drop(p->out);
+	p->pace_t0 = 0;
+}
+
+/*
+ * ALSA's null and file plugins take every frame at once and report no delay:
+ * on such a device (the demo without a sound card, CI) a station would air
+ * an hour in a second. Writes are held so the card is never more than a
+ * buffer ahead of the clock; a real card blocks in write long before.
+ */
+static void
+hold_to_clock(struct player *p, const struct queued *cur, long n)
+{
+	long rate = p->out_fmt.rate;
+	long buffer = (long)p->out_ops->buffer_frames(p->out);
+
+	if (p->unpaced)
+		return;
+	if (p->pace_t0 == 0) {
+		p->pace_t0 = mono_ms();
+		p->pace_frames = 0;
+	}
+	for (;;) {
+		int64_t allowed = (mono_ms() - p->pace_t0) * rate / 1000 + buffer - p->pace_frames;
+		if (n <= allowed || is_stopped(p, cur) || atomic_load(&p->quit))
+			break;
+		wait_ms(p, (n - allowed) * 1000 / rate + 1);
+	}
+	p->pace_frames += n;
 }
 
 static void
@@ -317,7 +356,7 @@ soft_drain(struct player *p, bool until_empty)
 			return;
 		if (p->has_pending && atomic_load(&p->stop_seq) >= p->pending_seq) {
 			/* Stopped while its tail plays: cut the tail too. */
-			p->out_ops->drop(p->out);
+			drop_output(p);
 			p->pending.result = PLAY_STOPPED;
 			p->pending.played_s -= frames_to_s(d, p->out_fmt.rate);
 			if (p->pending.played_s < 0)
@@ -444,7 +483,7 @@ preroll_silence(struct player *p, const struct queued *cur)
 		int rc;
 
 		if (is_stopped(p, cur)) {
-			p->out_ops->drop(p->out);
+			drop_output(p);
 			post_finished(p, cur->item.id, PLAY_STOPPED, false, 0, "stopped before it began");
 			return false;
 		}
@@ -474,6 +513,7 @@ preroll_silence(struct player *p, const struct queued *cur)
 			break;
 	}
 	p->out_ops->start(p->out);
+	p->pace_t0 = 0;
 	return true;
 }
 
@@ -535,6 +575,7 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 			post_started(p, cur->item.id, heard_at(p));
 			started = true;
 		}
+		hold_to_clock(p, cur, n);
 		rc = p->out_ops->write(p->out, p->chunk, (size_t)n);
 		count_underruns(p);
 		if (rc < 0) {
@@ -553,7 +594,7 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 			soft_drain(p, true);	/* the fade's end is in the buffer: let it be heard */
 		d = p->out_ops->delay(p->out);
 
-		p->out_ops->drop(p->out);
+		drop_output(p);
 		post_finished(p, cur->item.id, PLAY_STOPPED, started,
 		    frames_to_s(frames - d, rate), started ? "stopped" : "stopped before it began");
 		return;
@@ -672,6 +713,7 @@ player_create(const struct player_config *pc, char *err, size_t errlen)
 	snprintf(p->device, sizeof(p->device), "%s", pc->device && pc->device[0] ? pc->device : "default");
 	p->buffer_ms = clamp_buffer_ms(pc->buffer_ms);
 	atomic_init(&p->volume, pc->volume < 0 ? 0 : pc->volume > 100 ? 100 : pc->volume);
+	p->unpaced = pc->unpaced;
 	atomic_init(&p->stop_seq, 0);
 	atomic_init(&p->stop_gen, 0);
 	atomic_init(&p->stop_fade_ms, 0);

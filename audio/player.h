@@ -79,6 +79,10 @@ struct player_config {
 	const char *device;		/* ALSA PCM name */
 	int buffer_ms;			/* >= 100 */
 	int volume;			/* master 0..100 */
+	/* Writes are held to the wall clock so a device that does not keep
+	 * time (ALSA's null and file plugins) still airs in real time; true
+	 * lets benchmarks decode as fast as the device takes it. */
+	bool unpaced;
 	/* The card's backend; NULL is ALSA (audio/alsa_out.h). Tests swap it. */
 	const struct audio_out_ops *output;
 };

@@ -14,7 +14,7 @@
 int
 main(int argc, char **argv)
 {
-	struct player_config pc = { .buffer_ms = 200, .volume = 100 };
+	struct player_config pc = { .buffer_ms = 200, .volume = 100, .unpaced = true };
 	struct player_item it = { .id = 1, .volume = 100, .source = SRC_FILE };
 	struct player_event ev;
 	struct player *p;

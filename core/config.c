@@ -55,7 +55,7 @@ static const char *const station_names[] = { "name", "areas", NULL };
 static const char *const paths_names[] = { "state", "cache", "played_log",
 	"playlists", "socket", NULL };
 static const char *const audio_names[] = { "device", "volume", "chime",
-	"buffer_ms", "fade_ms", "preroll_ms", NULL };
+	"buffer_ms", "fade_ms", "preroll_ms", "pace", NULL };
 static const char *const feed_names[] = { "url", "poll", "keys", "max_priority",
 	NULL };
 static const char *const relay_names[] = { "name", "url", NULL };
@@ -767,6 +767,7 @@ config_defaults(void)
 	cfg->audio.buffer_ms = DEF_BUFFER_MS;
 	cfg->audio.fade_ms = DEF_FADE_MS;
 	cfg->audio.preroll_ms = DEF_PREROLL_MS;
+	cfg->audio.pace = true;
 	cfg->bulletins.allow_test = false;
 	cfg->bulletins.default_lifetime_s = DEF_LIFETIME_S;
 	cfg->report.url = xstrdup("");
@@ -839,7 +840,8 @@ parse_audio(struct parser *p, const config_setting_t *root)
 	    opt_int(p, g, "buffer_ms", where, MIN_BUFFER_MS, 10000,
 		&cfg->audio.buffer_ms) < 0 ||
 	    opt_int(p, g, "fade_ms", where, 0, 600000, &cfg->audio.fade_ms) < 0 ||
-	    opt_int(p, g, "preroll_ms", where, 0, 600000, &cfg->audio.preroll_ms) < 0)
+	    opt_int(p, g, "preroll_ms", where, 0, 600000, &cfg->audio.preroll_ms) < 0 ||
+	    opt_bool(p, g, "pace", where, &cfg->audio.pace) < 0)
 		return -1;
 	resolve_in_place(p, &cfg->audio.chime);
 	chime = config_setting_get_member(g, "chime");

@@ -92,6 +92,7 @@ struct config {
 		int buffer_ms;		/* ALSA buffer, >= 100 */
 		int fade_ms;		/* fade at a slot's end */
 		int preroll_ms;		/* device opened this long before a mark */
+		bool pace;		/* hold writes to the clock (see player.h) */
 	} audio;
 	struct feed_conf *feeds;
 	size_t nfeeds;

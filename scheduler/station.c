@@ -966,6 +966,7 @@ station_create(struct config *cfg, struct loop *loop, char *err, size_t errlen)
 		.device = cfg->audio.device,
 		.buffer_ms = cfg->audio.buffer_ms,
 		.volume = effective_volume(st),
+		.unpaced = !cfg->audio.pace,
 	};
 	st->player = player_create(&pc, err, errlen);
 	if (st->player == NULL) {
