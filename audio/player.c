@@ -223,8 +223,8 @@ drop_output(struct player *p)
 /*
  * ALSA's null and file plugins take every frame at once and report no delay:
  * on such a device (the demo without a sound card, CI) a station would air
- * an hour in a second. Writes are held so the card is never more than a
- * buffer ahead of the clock; a real card blocks in write long before.
+ * an hour in a second. Writes to a card that reports no delay are held so it
+ * never gets more than a buffer ahead of the clock.
  */
 static void
 hold_to_clock(struct player *p, const struct queued *cur, long n)
@@ -234,6 +234,11 @@ hold_to_clock(struct player *p, const struct queued *cur, long n)
 
 	if (p->unpaced)
 		return;
+	/* A card that reports what it holds keeps time by blocking in write. */
+	if (p->out_ops->delay(p->out) > 0) {
+		p->pace_t0 = 0;
+		return;
+	}
 	if (p->pace_t0 == 0) {
 		p->pace_t0 = mono_ms();
 		p->pace_frames = 0;
