@@ -245,7 +245,9 @@ hold_to_clock(struct player *p, const struct queued *cur, long n)
 	}
 	for (;;) {
 		int64_t allowed = (mono_ms() - p->pace_t0) * rate / 1000 + buffer - p->pace_frames;
-		if (n <= allowed || is_stopped(p, cur) || atomic_load(&p->quit))
+		/* A fade is paced like the rest; a cut at once is not held. */
+		if (n <= allowed || atomic_load(&p->quit) ||
+		    (is_stopped(p, cur) && atomic_load(&p->stop_fade_ms) == 0))
 			break;
 		wait_ms(p, (n - allowed) * 1000 / rate + 1);
 	}

@@ -30,6 +30,15 @@
 /* Repeats of an emergency closer than this keep the air between them. */
 #define EMERGENCY_HOLD_S 60
 
+/* An as-played line for something that never reached the player. */
+struct unaired {
+	const char *kind;
+	const char *result;
+	char source[PATH_MAX];
+	char reason[256];
+	char slot[128];
+};
+
 /* One item handed to the player, with what the as-played log needs. */
 struct air_item {
 	bool used;
@@ -90,6 +99,8 @@ struct station {
 	char device_error[256];
 	void (*played_fn)(void *ctx);
 	void *played_ctx;
+	struct unaired unaired[8];	/* waiting for the item on air to end */
+	size_t nunaired;
 	/* Items asked for by loaxactl play, aired before the program goes on. */
 	struct op_item {
 		char path[PATH_MAX];
@@ -158,17 +169,45 @@ log_played(struct station *st, const struct air_item *it, const char *result,
 	    reason ? " (" : "", reason ? reason : "", reason ? ")" : "");
 }
 
-/* A program item that never reached the player: skipped or failed at once. */
+/*
+ * A program item that never reached the player (skipped, or failed at once).
+ * The program is fed one item ahead, so while something is on air the line
+ * waits for that item's end: the log then reads in airing order.
+ */
+static size_t pending_count(const struct station *st);
+
+static void
+write_unaired(struct station *st, const struct unaired *u, const struct timespec *when)
+{
+	struct air_item it = { .kind = u->kind };
+
+	snprintf(it.source, sizeof(it.source), "%s", u->source);
+	snprintf(it.slot, sizeof(it.slot), "%s", u->slot);
+	log_played(st, &it, u->result, u->reason, when, 0.0);
+}
+
 static void
 log_unaired(struct station *st, const char *kind, const char *source,
     const char *result, const char *reason)
 {
-	struct air_item it = { .kind = kind };
+	struct unaired u = { .kind = kind, .result = result };
 	struct timespec now = real_now();
 
-	snprintf(it.source, sizeof(it.source), "%s", source);
-	snprintf(it.slot, sizeof(it.slot), "%s", st->run.active ? st->run.name : "");
-	log_played(st, &it, result, reason, &now, 0.0);
+	snprintf(u.source, sizeof(u.source), "%s", source);
+	snprintf(u.reason, sizeof(u.reason), "%s", reason);
+	snprintf(u.slot, sizeof(u.slot), "%s", st->run.active ? st->run.name : "");
+	if (pending_count(st) == 0 || st->nunaired == ARRAY_LEN(st->unaired))
+		write_unaired(st, &u, &now);
+	else
+		st->unaired[st->nunaired++] = u;
+}
+
+static void
+flush_unaired(struct station *st, const struct timespec *when)
+{
+	for (size_t i = 0; i < st->nunaired; i++)
+		write_unaired(st, &st->unaired[i], when);
+	st->nunaired = 0;
 }
 
 /* ---- handing items to the player ---- */
@@ -474,7 +513,10 @@ next_program_item(struct station *st, struct player_item *pi, struct air_item *m
 			}
 			if (!run->pass_started && pending_count(st) > 0)
 				return false;	/* wait: did anything of it air? */
-			if (!run->pass_started) {
+			/* A pass that aired nothing because the card is away
+			 * is tried again (the retry timer paces it); one that
+			 * aired nothing because of its files is not. */
+			if (!run->pass_started && st->device_error[0] == '\0') {
 				log_warn("slot %s: nothing in its program could play; "
 				    "silent until %s ends", run->name, run->name);
 				run->program_done = true;
@@ -798,8 +840,10 @@ item_finished(struct station *st, struct air_item *it, const struct player_event
 		break;
 	}
 	bool aired = ev->result != PLAY_STOPPED || ev->started;
-	if (aired)
+	if (aired) {
 		log_played(st, it, result, reason, &ev->when, ev->played_s);
+		flush_unaired(st, &ev->when);
+	}
 	if (it->is_bulletin)
 		bulletin_finished(st, it, ev);
 
@@ -844,6 +888,10 @@ handle_event(struct station *st, const struct player_event *ev)
 	}
 	item_finished(st, it, ev);
 	it->used = false;
+	if (pending_count(st) == 0 && st->nunaired > 0) {
+		struct timespec now = real_now();
+		flush_unaired(st, &now);
+	}
 	if (ev->device_error && ev->retry_ms > 0 && st->retry_timer == 0) {
 		st->retry_timer = loop_add_timer(st->loop, ev->retry_ms,
 		    retry_timer_fired, st);
