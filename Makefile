@@ -94,14 +94,18 @@ run: deps
 	$(MAKE) all
 	sh etc/demo/run-demo.sh
 
-check: deps
+check: deps deps-cross
 	$(MAKE) check-all
 
+# Everything, in order of cost: unit tests (under valgrind), the ASan/UBSan build,
+# short fuzzing, the system tests, the Pi builds under qemu, the Debian package.
 check-all: all $(UNIT_TESTS) $(TEST_TOOLS)
 	sh tests/run-unit.sh $(BUILD)
 	$(MAKE) check-san
 	$(MAKE) check-fuzz
 	LOAXA_BUILD=$(BUILD) $(PYTEST) -q tests/system
+	$(MAKE) check-cross
+	$(MAKE) check-package
 	@echo "make check: all tests passed"
 
 check-unit: $(UNIT_TESTS)
@@ -120,12 +124,24 @@ check-fuzz: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	sh tests/run-fuzz.sh 3600 $(FUZZ_BINS)
 
+# Where the systemd unit goes; empty skips it (the Debian package installs its own).
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/loaxa $(DESTDIR)$(PREFIX)/share/loaxa
 	install -m 0644 etc/loaxa.conf.example $(DESTDIR)$(PREFIX)/share/doc/loaxa/loaxa.conf.example
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0644 docs/man/loaxactl.1 docs/man/loaxa-publish.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 docs/man/loaxa.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 docs/man/loaxad.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	if [ -n "$(SYSTEMDUNITDIR)" ]; then \
+	    install -d $(DESTDIR)$(SYSTEMDUNITDIR); \
+	    sed 's,/usr/local/,$(PREFIX)/,g' etc/loaxad.service > $(DESTDIR)$(SYSTEMDUNITDIR)/loaxad.service; \
+	fi
 
 clean:
 	rm -rf build build-san build-fuzz
