@@ -1036,6 +1036,9 @@ station_create(struct config *cfg, struct loop *loop, char *err, size_t errlen)
 	if (st->prefs.muted)
 		log_notice("station is muted (loaxactl unmute to air again)");
 	station_plan(st);
+	/* Bulletins queued before a restart (an emergency with plays left)
+	 * take the air now, not at the next slot or acceptance. */
+	fill(st);
 	return st;
 }
 
