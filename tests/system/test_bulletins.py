@@ -339,3 +339,153 @@ def test_test_messages_air_only_where_allowed(feed, tones, tmp_path, alsa_captur
     assert [l["result"] for l in bulletin_lines(d, ident)] == ["completed"]
     assert d.wait_for_log(r"bulletin %s accepted.*\(test\)" % ident, timeout=1)
     assert "BUL" in [n for n, _, _ in capture_labels(alsa_capture)]
+
+
+# --- identity: duplicates, restarts, updates, cancels ---------------------------
+
+@pytest.mark.slow
+def test_a_message_airs_once_across_urls_and_restarts_and_the_index_is_answered_304(
+        feed, nginx, tones, tmp_path, alsa_capture, start_daemon):
+    once = feed.publish(tones(BUL_HZ, 1), "emergency", plays=1)
+    twice = feed.publish(tones(OTHER_HZ, 1), "emergency", plays=2, interval=4)
+    conf = station_config(tmp_path, [feed.station_feed(poll=1)], alsa_capture.device)
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_played(1, timeout=15, pred=lambda l: l.get("bulletin") == twice)
+    d.wait_for_played(1, timeout=10, pred=lambda l: l.get("bulletin") == once)
+    d.stop()  # between the two airings of `twice`
+    feed.relist(once, "copy-of-once")
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_played(2, timeout=15, pred=lambda l: l.get("bulletin") == twice)
+    copy_path = "/%s/alerts/copy-of-once.xml" % feed.dir.name
+    deadline = time.monotonic() + 5
+    while 200 not in nginx.statuses(copy_path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3.0)  # a few more polls
+    d.stop()
+    log = d.log_text()
+    assert 200 in nginx.statuses(copy_path), "the re-listed copy was never fetched"
+    assert [l["result"] for l in bulletin_lines(d, once)] == ["completed"]
+    assert [l["result"] for l in bulletin_lines(d, twice)] == ["completed", "completed"]
+    assert not re.search(r"bulletin %s accepted" % once, log)  # not queued again
+    labels = [n for n, _, _ in capture_labels(alsa_capture)]
+    assert sorted(l for l in labels if l != "chime") == ["BUL", "OTHER", "OTHER"], labels
+    # Conditional GET: once the index was read, nginx answers 304.
+    index = nginx.statuses("/%s/index.atom" % feed.dir.name)
+    assert index[0] == 200 and index.count(304) >= 3, index
+
+
+def test_update_replaces_and_cancel_removes(feed, tones, tmp_path, alsa_capture,
+                                            start_daemon):
+    old = feed.publish(tones(OLD_HZ, 1), "normal")
+    doomed = feed.publish(tones(OTHER_HZ, 1), "normal")
+    start, end, start_dt = harness.slot_times(6, 4)
+    conf = station_config(tmp_path, [feed.station_feed(poll=1)], alsa_capture.device,
+                          slots=[harness.slot("news", start, end, ["bulletins"])],
+                          fade_ms=300)
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_log(r"bulletin %s accepted" % doomed, timeout=5)
+    new = feed.update(old, tones(BUL_HZ, 1))
+    cancel = feed.cancel(doomed)
+    d.wait_for_log(r"bulletin %s replaced by %s" % (old, new), timeout=5)
+    d.wait_for_log(r"bulletin %s cancelled by %s" % (doomed, cancel), timeout=5)
+    assert time.time() < start_dt.timestamp()
+    d.wait_for_played(1, timeout=15, pred=lambda l: l["kind"] == "bulletin")
+    time.sleep(1.5)
+    d.stop()
+    assert [(l.get("bulletin"), l["result"]) for l in d.played_lines()] == [(new, "completed")]
+    assert [n for n, _, _ in capture_labels(alsa_capture)] == ["BUL"]
+
+
+# --- crashes --------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_kill9_during_a_download_airs_nothing_unverified(fault_feed, tones, tmp_path,
+                                                         alsa_capture, start_daemon):
+    feed, srv = fault_feed, fault_feed.server
+    ident = feed.publish(tones(BUL_HZ, 1), "emergency", plays=2, interval=1)
+    slow = "/slow/feed/audio/%s.mp3" % ident
+    feed.edit_cap(ident, lambda x: re.sub(r"<uri>[^<]*</uri>", "<uri>%s</uri>" % slow, x))
+    conf = station_config(tmp_path, [feed.station_feed(poll=1)], alsa_capture.device)
+    d = start_daemon(conf, env=alsa_capture.env())
+    deadline = time.monotonic() + 10
+    while not any(p == slow for _, p, _ in srv.requests) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)  # a few hundred bytes in
+    parts = list((tmp_path / "station" / "cache" / "bulletins").glob(".dl-*"))
+    assert parts, "no partial download to crash on"
+    d.kill9()
+    # The officer fixes the server; the station comes back.
+    feed.edit_cap(ident, lambda x: x.replace(slow, "../audio/%s.mp3" % ident))
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_played(2, timeout=15, pred=lambda l: l.get("bulletin") == ident)
+    time.sleep(1.0)
+    d.stop()
+    assert not any(p.exists() for p in parts), "the partial download was left behind"
+    assert [l["result"] for l in bulletin_lines(d)] == ["completed", "completed"]
+    labels = capture_labels(alsa_capture)
+    assert [n for n, _, _ in labels] == ["chime", "BUL", "chime", "BUL"], labels
+
+
+@pytest.mark.slow
+def test_kill9_during_an_airing_counts_only_complete_plays(feed, tones, tmp_path,
+                                                           alsa_capture, start_daemon):
+    ident = feed.publish(tones(BUL_HZ, 3), "emergency", plays=2, interval=1)
+    conf = station_config(tmp_path, [feed.station_feed(poll=1)], alsa_capture.device)
+    d = start_daemon(conf, env=alsa_capture.env())
+    deadline = time.monotonic() + 15
+    while "BUL" not in [n for n, _, _ in capture_labels(alsa_capture)]:
+        assert time.monotonic() < deadline, "the bulletin never went on air"
+        time.sleep(0.1)
+    time.sleep(1.0)
+    d.kill9()  # a third of the way into the first airing
+    assert bulletin_lines(d) == []
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_played(2, timeout=20, pred=lambda l: l.get("bulletin") == ident)
+    time.sleep(2.0)  # nothing more
+    d.stop()
+    assert [l["result"] for l in bulletin_lines(d)] == ["completed", "completed"]
+    bul = [e - s for n, s, e in capture_labels(alsa_capture) if n == "BUL"]
+    assert len(bul) == 3 and bul[0] < 2.5 and all(2.9 < x < 3.1 for x in bul[1:]), bul
+
+
+# --- a misbehaving server ---------------------------------------------------------
+
+@pytest.mark.slow
+def test_server_faults_are_logged_once_and_the_queue_keeps_airing(
+        fault_feed, tones, tmp_path, alsa_capture, start_daemon):
+    feed, srv = fault_feed, fault_feed.server
+    good = feed.publish(tones(BUL_HZ, 1), "emergency", plays=3, interval=5)
+    big = feed.publish(tones(OTHER_HZ, 1), "emergency", plays=1)
+    feed.edit_cap(big, lambda x: re.sub(r"<uri>[^<]*</uri>",
+                                        "<uri>/oversize/feed/audio/%s.mp3</uri>" % big, x))
+    conf = station_config(tmp_path, [feed.station_feed(poll=1)], alsa_capture.device)
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_log(r"bulletin %s accepted" % good, timeout=10)
+    d.wait_for_log(r"bulletin %s .*rejected: oversize audio" % big, timeout=10)
+    failing_since = time.time()
+    for mode, seen in (("status/503", "/status/503/feed/index.atom"),
+                       ("redirect-loop", "/redirect-loop/feed/index.atom"),
+                       ("truncate", "/truncate/feed/index.atom")):
+        n = len(srv.requests)
+        srv.mode = mode
+        deadline = time.monotonic() + 20
+        while not any(p == seen for _, p, _ in srv.requests[n:]):
+            assert time.monotonic() < deadline, "no poll in mode %s" % mode
+            time.sleep(0.05)
+    srv.mode = "ok"
+    d.wait_for_log(r"feed .* reachable again", timeout=20)
+    back_at = time.time()
+    d.wait_for_played(3, timeout=20, pred=lambda l: l.get("bulletin") == good)
+    time.sleep(1.0)
+    assert d.running()
+    d.stop()
+    log = d.log_text()
+    assert len(log_lines(d, r"feed .*index.atom failing")) == 1, log
+    assert len(log_lines(d, r"reachable again")) == 1, log
+    assert len(log_lines(d, r"bulletin %s .*rejected" % big)) == 1
+    played = bulletin_lines(d, good, "completed")
+    assert len(played) == 3
+    # The cached queue kept airing while the server failed.
+    during = [l for l in played if failing_since < harness.parse_log_time(l["end"]) < back_at]
+    assert during, (failing_since, back_at, played)
+    assert "OTHER" not in [n for n, _, _ in capture_labels(alsa_capture)]
