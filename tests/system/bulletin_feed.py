@@ -218,3 +218,31 @@ if __name__ == "__main__":
         srv.proc.wait()
     except KeyboardInterrupt:
         srv.stop()
+
+
+def update_results(results_md, subsection, body):
+    """Replaces `### subsection` inside the "## Bulletins" section of
+    bench/RESULTS.md (creating either when missing); other sections are left alone."""
+    path = Path(results_md)
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = "### %s\n\n%s\n" % (subsection, body.strip() + "\n")
+    m = re.search(r"^## Bulletins\n", text, re.M)
+    if not m:
+        text = text.rstrip("\n") + "\n\n## Bulletins\n\n" + block
+    else:
+        start = m.end()
+        nxt = re.search(r"^## ", text[start:], re.M)
+        end = start + nxt.start() if nxt else len(text)
+        section = text[start:end]
+        sm = re.search(r"^### %s\n" % re.escape(subsection), section, re.M)
+        if sm:
+            snext = re.search(r"^###? ", section[sm.end():], re.M)
+            send = sm.end() + snext.start() if snext else len(section)
+            section = section[:sm.start()] + block + ("\n" if snext else "") + section[send:]
+        else:
+            section = section.rstrip("\n") + "\n\n" + block
+        if not section.startswith("\n"):
+            section = "\n" + section
+        tail = text[end:]
+        text = text[:start] + section.rstrip("\n") + "\n" + ("\n" + tail if tail else "")
+    path.write_text(text)
