@@ -281,8 +281,10 @@ describe_bulletin(const struct station *st, const struct bulletin *b,
 {
 	*pi = (struct player_item){ .source = SRC_FILE, .volume = 100 };
 	snprintf(pi->path, sizeof(pi->path), "%s", b->audio_path);
-	*meta = (struct air_item){ .kind = "bulletin", .is_bulletin = true,
-	    .priority = b->priority };
+	/* Exercise and Test messages (aired only where the config allows)
+	 * are logged as kind "test". */
+	*meta = (struct air_item){ .kind = b->is_test ? "test" : "bulletin",
+	    .is_bulletin = true, .priority = b->priority };
 	snprintf(meta->source, sizeof(meta->source), "%s", b->audio_path);
 	snprintf(meta->bulletin_key, sizeof(meta->bulletin_key), "%s", b->key);
 	snprintf(meta->bulletin_id, sizeof(meta->bulletin_id), "%s", b->identifier);
@@ -300,6 +302,23 @@ describe_chime(const struct station *st, struct player_item *pi, struct air_item
 	    pi->path[0] ? pi->path : "built-in chime");
 	if (st->run.active)
 		snprintf(meta->slot, sizeof(meta->slot), "%s", st->run.name);
+}
+
+/* A test message is announced as one: a second of the 1 kHz test tone
+ * goes before it, so no listener takes an exercise for a real warning. */
+static void
+announce_if_test(struct station *st, const struct bulletin *b, struct timespec *start_at)
+{
+	struct player_item pi = { .source = SRC_TONE, .silence_s = 1.0, .volume = 100 };
+
+	/* The announcement takes the bulletin's mark, if it had one. */
+	pi.start_at = *start_at;
+	if (b->is_test)
+		*start_at = (struct timespec){ 0, 0 };
+	struct air_item meta = { .kind = NULL, .urgent = b->priority == PRIO_EMERGENCY };
+
+	if (b->is_test)
+		submit(st, &pi, &meta);
 }
 
 static void
@@ -388,6 +407,7 @@ fill_emergency(struct station *st)
 	describe_chime(st, &pi, &meta);
 	meta.urgent = true;
 	submit(st, &pi, &meta);
+	announce_if_test(st, b, &(struct timespec){ 0, 0 });
 	describe_bulletin(st, b, &pi, &meta);
 	meta.urgent = true;
 	submit(st, &pi, &meta);
@@ -411,6 +431,7 @@ fill_priority(struct station *st)
 		describe_bulletin(st, b, &pi, &meta);
 		if (pending_count(st) == 0 && ms_until(st->run.inst.start) > 0)
 			pi.start_at = (struct timespec){ st->run.inst.start, 0 };
+		announce_if_test(st, b, &pi.start_at);
 		if (!submit(st, &pi, &meta))
 			break;
 	}
@@ -602,6 +623,7 @@ next_program_item(struct station *st, struct player_item *pi, struct air_item *m
 			}
 			run->bulletin_seq = b->seq;
 			struct program_pos pos = meta->pos;
+			announce_if_test(st, b, &(struct timespec){ 0, 0 });
 			describe_bulletin(st, b, pi, meta);
 			pi->volume = slot->volume >= 0 ? slot->volume : 100;
 			meta->from_program = true;
