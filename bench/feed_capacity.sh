@@ -107,7 +107,6 @@ RPS=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$WORK/wrk.txt")
 P99=$(awk '$1 == "99%" {print $2}' "$WORK/wrk.txt")
 NON2XX=$(awk '/Non-2xx/ {print $NF}' "$WORK/wrk.txt"); NON2XX=${NON2XX:-0}
 STATIONS=$((RPS * 15))
-CHECK304=$(curl -s -o /dev/null -H "If-None-Match: $ETAG" -w '%{http_code}' "$URL")
 
 BODY=$(cat <<EOF
 Measured by \`LOAXA_BUILD=build sh bench/feed_capacity.sh $IDLE_S $WRK_S\` on $(date +%F) ($(uname -m), $(nproc) CPU), nginx $(nginx -v 2>&1 | sed 's/.*nginx\///') with one worker on 127.0.0.1.
