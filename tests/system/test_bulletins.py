@@ -336,7 +336,9 @@ def test_test_messages_air_only_where_allowed(feed, tones, tmp_path, alsa_captur
     d.wait_for_played(1, timeout=10, pred=lambda l: l.get("bulletin") == ident)
     time.sleep(0.5)
     d.stop()
-    assert [l["result"] for l in bulletin_lines(d, ident)] == ["completed"]
+    # Aired, announced as a test and logged as one.
+    assert [(l["kind"], l["result"]) for l in d.played_lines()
+            if l.get("bulletin") == ident] == [("test", "completed")]
     assert d.wait_for_log(r"bulletin %s accepted.*\(test\)" % ident, timeout=1)
     assert "BUL" in [n for n, _, _ in capture_labels(alsa_capture)]
 
