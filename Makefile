@@ -44,7 +44,8 @@ PROGS    := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-publish
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
-TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c))
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/tools/%,$(wildcard tests/tools/*.c)) \
+              $(patsubst tests/tools/preload/%.c,$(BUILD)/tests/tools/lib%.so,$(wildcard tests/tools/preload/*.c))
 
 FUZZ_SRCS  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS  := $(FUZZ_SRCS:tests/fuzz/%.c=build-fuzz/%)
@@ -80,6 +81,11 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB)
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs libpulse-simple libpulse 2>/dev/null) -o $@
+
+# LD_PRELOAD shims for the system tests: no sanitizer (it must not load first).
+$(BUILD)/tests/tools/lib%.so: tests/tools/preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c17 -O2 -Wall -Wextra -Werror -shared -fPIC $< -ldl -o $@
 
 # libFuzzer targets: clang only, built apart from the main objects.
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)

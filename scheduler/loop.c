@@ -47,10 +47,37 @@ struct loop {
 	int step_fd;		/* timerfd that is cancelled when the clock steps */
 	loop_clockstep_fn step_fn;
 	void *step_arg;
+	int64_t clock_offset_ms;	/* wall clock minus monotonic, last seen */
 	bool quit;
 };
 
 static void loop_arm_step_watch(struct loop *l);
+
+static int64_t
+clock_offset_ms(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000 + (r.tv_nsec - m.tv_nsec) / 1000000;
+}
+
+/*
+ * The timerfd catches every clock_settime(); comparing the two clocks at
+ * each wake-up also catches what it cannot see (no timerfd support, a
+ * clock moved under a faked time). NTP's slewing stays far below 1 s.
+ */
+static void
+check_clock_offset(struct loop *l)
+{
+	int64_t now = clock_offset_ms();
+	int64_t jump = now - l->clock_offset_ms;
+
+	l->clock_offset_ms = now;
+	if ((jump > 1000 || jump < -1000) && l->step_fn != NULL)
+		l->step_fn(l->step_arg);
+}
 
 struct loop *
 loop_create(void)
@@ -180,6 +207,7 @@ loop_on_clock_step(struct loop *l, loop_clockstep_fn fn, void *arg)
 {
 	l->step_fn = fn;
 	l->step_arg = arg;
+	l->clock_offset_ms = clock_offset_ms();
 	if (l->step_fd < 0)
 		l->step_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (l->step_fd < 0) {
@@ -211,6 +239,7 @@ handle_step_fd(struct loop *l)
 
 	if (read(l->step_fd, &n, sizeof(n)) < 0 && errno == ECANCELED) {
 		loop_arm_step_watch(l);
+		l->clock_offset_ms = clock_offset_ms();
 		if (l->step_fn != NULL)
 			l->step_fn(l->step_arg);
 	}
@@ -265,6 +294,7 @@ loop_run(struct loop *l)
 
 	l->quit = false;
 	while (!l->quit) {
+		check_clock_offset(l);
 		int timeout = run_timers(l);
 		if (l->quit)
 			break;

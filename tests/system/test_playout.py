@@ -8,6 +8,7 @@ frequency and order.
 
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -361,3 +362,52 @@ def test_paced_cut_and_resume_after_kill_9(tmp_path, pulse_server, pa_capture, s
     heard_660 = sum(s.duration_s for s in segs if abs(s.freq_hz - 660) < 10)
     assert heard_660 > 3.7, segs
     d2.stop()
+
+
+def _step_clock(clock_file, seconds, loaxactl, conf):
+    """Moves the daemon's wall clock (through the fakeclock shim) and wakes its
+    loop with a harmless request, as NTP stepping a Pi's clock at boot would."""
+    clock_file.write_text("%g\n" % seconds)
+    subprocess.run([str(loaxactl), "-c", str(conf), "status"], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=10)
+
+
+@pytest.mark.slow
+def test_clock_step_joins_only_the_slot_on_now_and_never_airs_missed_ones(
+        tmp_path, alsa_capture, start_daemon, tones):
+    shim = harness.tool_path("libfakeclock.so")
+    if not shim.exists():
+        pytest.skip("%s is not built" % shim)
+    clock_file = tmp_path / "clock-offset"
+    clock_file.write_text("0\n")
+    a_start, a_end, _ = slot_times(100, 10)
+    b_start, b_end, _ = slot_times(200, 60)
+    conf = write_config(tmp_path, device=alsa_capture.device, slots=[
+        slot("missed", a_start, a_end, ["file:%s" % tones(330, 1.0)]),
+        slot("joined", b_start, b_end, ["file:%s" % tones(880, 1.0)], loop=True)])
+    env = dict(alsa_capture.env(), LD_PRELOAD=str(shim), LOAXA_FAKECLOCK=str(clock_file))
+    d = start_daemon(conf, env=env)
+    d.wait_for_log(r"loaxad started", timeout=5)
+    # NTP at boot: the clock jumps 205 s ahead, past "missed", into "joined".
+    _step_clock(clock_file, 205, harness.loaxactl_bin(), conf)
+    d.wait_for_log(r"wall clock was set", timeout=5)
+    d.wait_for_log(r"slot joined joined while on", timeout=5)
+    lines = d.wait_for_played(2, timeout=10)
+    assert {l["slot"] for l in lines} == {"joined"}
+    assert all(l["result"] == "completed" for l in lines)
+    # The clock goes back (a wrong NTP answer corrected): "joined" is no
+    # longer on; what plays stops and is logged, and nothing else airs.
+    _step_clock(clock_file, 0, harness.loaxactl_bin(), conf)
+    d.wait_for_log(r"slot joined is no longer on air", timeout=5)
+    time.sleep(1.5)
+    lines = d.played_lines()
+    assert [l["slot"] for l in lines if l["slot"] != "joined"] == []
+    assert lines[-1]["result"] in ("interrupted", "completed")
+    if lines[-1]["result"] == "interrupted":
+        assert lines[-1]["reason"] == "clock changed"
+    n = len(lines)
+    time.sleep(1.5)
+    assert len(d.played_lines()) == n       # silent: no slot is on
+    got = captured_freqs(alsa_capture)
+    assert 330 not in [round(f, -1) for f in got], got
+    d.stop()
