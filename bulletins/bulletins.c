@@ -328,9 +328,11 @@ queue_bulletin(struct feed *f, const char *audio_path)
 	store_seen_add(b->store, f->key, v->expires + SEEN_MARGIN_S);
 	record_doc(f);
 	save_store(b);
-	log_notice("bulletin %s accepted from %s: priority %s%s, %d play(s) every %d s, until %ld",
+	char until[ISO_TIME_LEN];
+	format_iso_time(&(struct timespec){ bl->expires, 0 }, until, sizeof(until));
+	log_notice("bulletin %s accepted from %s: priority %s%s, %d play(s) every %d s, until %s",
 	    bl->identifier, f->url, priority_name(bl->priority),
-	    bl->is_test ? " (test)" : "", bl->plays, bl->interval_s, (long)bl->expires);
+	    bl->is_test ? " (test)" : "", bl->plays, bl->interval_s, until);
 	if (b->hooks.accepted != NULL)
 		b->hooks.accepted(b->hooks.ctx, bl);
 	clear_entry(f);
