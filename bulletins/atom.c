@@ -15,6 +15,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
 
+#include "bulletins/xml.h"
 #include "core/log.h"
 
 #define ATOM_NS "http://www.w3.org/2005/Atom"
@@ -25,26 +26,7 @@
 static bool
 is_atom(const xmlNode *n, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-	    strcmp((const char *)n->ns->href, ATOM_NS) == 0 &&
-	    strcmp((const char *)n->name, name) == 0;
-}
-
-static char *
-trimmed_text(const xmlNode *n)
-{
-	xmlChar *raw = xmlNodeGetContent(n);
-	const char *s = raw ? (const char *)raw : "";
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t len = strlen(s);
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
-		len--;
-	char *out = xmalloc(len + 1);
-	memcpy(out, s, len);
-	out[len] = '\0';
-	xmlFree(raw);
-	return out;
+	return xml_is(n, ATOM_NS, name);
 }
 
 /* rel defaults to "alternate" (RFC 4287 4.2.7.2). */
@@ -78,46 +60,24 @@ parse_entry(const xmlNode *entry, struct atom_entry *e)
 {
 	for (const xmlNode *n = entry->children; n != NULL; n = n->next) {
 		if (is_atom(n, "id"))
-			set_once(&e->id, trimmed_text(n));
+			set_once(&e->id, xml_text(n));
 		else if (is_atom(n, "title"))
-			set_once(&e->title, trimmed_text(n));
+			set_once(&e->title, xml_text(n));
 		else if (is_atom(n, "updated"))
-			set_once(&e->updated, trimmed_text(n));
+			set_once(&e->updated, xml_text(n));
 		else if (is_atom(n, "link") && e->cap_href == NULL)
 			e->cap_href = cap_link_href(n);
 	}
 }
 
-static void
-ignore_xml_message(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
 struct atom_feed *
 atom_parse(const char *xml, size_t len, char *err, size_t errlen)
 {
-	if (len > ATOM_MAX_BYTES) {
-		snprintf(err, errlen, "Atom: feed larger than %d bytes", ATOM_MAX_BYTES);
+	xmlDoc *doc = xml_read_untrusted("Atom", xml, len, ATOM_MAX_BYTES, err, errlen);
+	if (doc == NULL)
 		return NULL;
-	}
-	if (memmem(xml, len, "<!DOCTYPE", 9) != NULL || memmem(xml, len, "<!ENTITY", 8) != NULL) {
-		snprintf(err, errlen, "Atom: DTDs are not allowed");
-		return NULL;
-	}
-	/* Encoding errors bypass XML_PARSE_NOERROR and would land on stderr
-	 * (the journal) once per bad feed poll; the caller reports err instead. */
-	xmlSetGenericErrorFunc(NULL, ignore_xml_message);
-	xmlDoc *doc = xmlReadMemory(xml, (int)len, "index.atom", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-	if (doc == NULL) {
-		const xmlError *e = xmlGetLastError();
-		snprintf(err, errlen, "Atom: not well-formed XML (line %d)", e ? e->line : 0);
-		return NULL;
-	}
 	const xmlNode *root = xmlDocGetRootElement(doc);
-	if (doc->intSubset != NULL || root == NULL || !is_atom(root, "feed")) {
+	if (root == NULL || !is_atom(root, "feed")) {
 		snprintf(err, errlen, "Atom: root element is not <feed> in %s", ATOM_NS);
 		xmlFreeDoc(doc);
 		return NULL;

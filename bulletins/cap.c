@@ -17,6 +17,7 @@
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
 
+#include "bulletins/xml.h"
 #include "core/log.h"
 
 #define CAP_NS "urn:oasis:names:tc:emergency:cap:1.2"
@@ -113,13 +114,6 @@ cap_format_time(time_t t, char *buf, size_t len)
 
 /* ---- parsing ---- */
 
-static void
-ignore_xml_message(void *ctx, const char *msg, ...)
-{
-	(void)ctx;
-	(void)msg;
-}
-
 struct parse_ctx {
 	struct cap_alert *a;
 	char *err;
@@ -139,27 +133,7 @@ fail(struct parse_ctx *c, const char *fmt, ...)
 static bool
 is_cap(const xmlNode *n, const char *name)
 {
-	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
-	    strcmp((const char *)n->ns->href, CAP_NS) == 0 &&
-	    strcmp((const char *)n->name, name) == 0;
-}
-
-/* Element text with surrounding white space removed, malloc'd. */
-static char *
-text_of(const xmlNode *n)
-{
-	xmlChar *raw = xmlNodeGetContent(n);
-	const char *s = raw ? (const char *)raw : "";
-	while (isspace((unsigned char)*s))
-		s++;
-	size_t len = strlen(s);
-	while (len > 0 && isspace((unsigned char)s[len - 1]))
-		len--;
-	char *out = xmalloc(len + 1);
-	memcpy(out, s, len);
-	out[len] = '\0';
-	xmlFree(raw);
-	return out;
+	return xml_is(n, CAP_NS, name);
 }
 
 /* Sets *field from n, refusing a second occurrence of the element. */
@@ -168,7 +142,7 @@ take_text(struct parse_ctx *c, char **field, const xmlNode *n)
 {
 	if (*field != NULL)
 		return fail(c, "CAP: <%s> given twice", (const char *)n->name);
-	*field = text_of(n);
+	*field = xml_text(n);
 	return 0;
 }
 
@@ -189,7 +163,7 @@ parse_int(const char *s, long long min, long long max, long long *out)
 static int
 parse_time_field(struct parse_ctx *c, const xmlNode *n, time_t *out)
 {
-	char *s = text_of(n);
+	char *s = xml_text(n);
 	int rc = cap_parse_time(s, out);
 	free(s);
 	if (rc < 0 || *out == 0)
@@ -201,7 +175,7 @@ static int
 parse_references(struct parse_ctx *c, const xmlNode *n)
 {
 	struct cap_alert *a = c->a;
-	char *all = text_of(n), *save = NULL;
+	char *all = xml_text(n), *save = NULL;
 	int rc = 0;
 
 	if (a->nrefs > 0) {
@@ -339,7 +313,7 @@ parse_area(struct parse_ctx *c, const xmlNode *area)
 			if (a->ngeocodes == MAX_GEOCODES)
 				return fail(c, "CAP: more than %s geocodes", "1024");
 			a->geocodes = xreallocarray(a->geocodes, a->ngeocodes + 1, sizeof(char *));
-			a->geocodes[a->ngeocodes++] = text_of(v);
+			a->geocodes[a->ngeocodes++] = xml_text(v);
 		}
 	}
 	return 0;
@@ -418,36 +392,15 @@ parse_alert(struct parse_ctx *c, const xmlNode *root)
 struct cap_alert *
 cap_parse(const char *xml, size_t len, char *err, size_t errlen)
 {
-	if (len > CAP_MAX_BYTES) {
-		snprintf(err, errlen, "CAP: message larger than %d bytes", CAP_MAX_BYTES);
+	xmlDoc *doc = xml_read_untrusted("CAP", xml, len, CAP_MAX_BYTES, err, errlen);
+	if (doc == NULL)
 		return NULL;
-	}
-	/* No DTD means no entity declarations: nothing to expand, nothing to fetch. */
-	if (memmem(xml, len, "<!DOCTYPE", 9) != NULL || memmem(xml, len, "<!ENTITY", 8) != NULL) {
-		snprintf(err, errlen, "CAP: DTDs are not allowed");
-		return NULL;
-	}
-	/* Encoding errors bypass XML_PARSE_NOERROR and would land on stderr
-	 * (the journal) once per bad feed poll; the caller reports err instead. */
-	xmlSetGenericErrorFunc(NULL, ignore_xml_message);
-	xmlDoc *doc = xmlReadMemory(xml, (int)len, "cap.xml", NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-	if (doc == NULL) {
-		const xmlError *e = xmlGetLastError();
-		snprintf(err, errlen, "CAP: not well-formed XML (line %d: %.80s)",
-		    e ? e->line : 0, e && e->message ? e->message : "?");
-		if (err[0] != '\0' && err[strlen(err) - 1] == '\n')
-			err[strlen(err) - 1] = '\0';
-		return NULL;
-	}
 	const xmlNode *root = xmlDocGetRootElement(doc);
 	struct cap_alert *a = xcalloc(1, sizeof(*a));
 	a->interval_s = -1;
 	struct parse_ctx c = { a, err, errlen };
 	int rc;
-	if (doc->intSubset != NULL)
-		rc = fail(&c, "CAP: %s are not allowed", "DTDs");
-	else if (root == NULL || !is_cap(root, "alert"))
+	if (root == NULL || !is_cap(root, "alert"))
 		rc = fail(&c, "CAP: root element is not <alert> in %s", CAP_NS);
 	else
 		rc = parse_alert(&c, root);

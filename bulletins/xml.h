@@ -1,0 +1,24 @@
+/*
+ * xml: the one way loaxa reads XML that comes from outside (CAP messages,
+ * Atom feeds). Owns the safety rules: a size cap, no DTD (so no entity to
+ * expand or fetch), no network, libxml2's messages kept off stderr and
+ * turned into one error for the caller.
+ */
+#ifndef LOAXA_XML_H
+#define LOAXA_XML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libxml/tree.h>
+
+/* Parses len bytes; what names the document in errors ("CAP", "Atom").
+ * NULL with err on refusal; free the result with xmlFreeDoc. */
+xmlDoc *xml_read_untrusted(const char *what, const char *xml, size_t len, size_t max,
+    char *err, size_t errlen);
+/* n is the element name in namespace ns. */
+bool xml_is(const xmlNode *n, const char *ns, const char *name);
+/* The element's text without surrounding white space, malloc'd. */
+char *xml_text(const xmlNode *n);
+
+#endif
