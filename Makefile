@@ -175,7 +175,7 @@ PKG_CONFIG := env PKG_CONFIG_SYSROOT_DIR=$(SYSROOT) \
     pkg-config
 endif
 
-.PHONY: deps-cross check-cross cross-build clean-cross check-package
+.PHONY: deps-cross check-cross cross-build clean-cross check-package package-cross
 
 deps-cross:
 	sh tools/install-deps.sh --cross
@@ -190,9 +190,26 @@ check-cross:
 	done
 	@echo "make check-cross: all cross tests passed"
 
-# Builds the amd64 .deb, installs it here, checks it, removes it (root only; CI runs it).
+# The Pi's Debian packages, built here by dpkg-buildpackage -a with the cross compilers and
+# the sysroots (debian/rules passes CROSS and SYSROOT): $(PKG_DIR)/loaxa_VERSION_{arm64,armhf}.deb.
+# It builds in a copy of the tree, so neither the checkout nor anyone's build dir is touched.
+PKG_DIR ?= build-pkg
+package-cross:
+	rm -rf $(PKG_DIR)/src $(PKG_DIR)/loaxa[-_]* && mkdir -p $(PKG_DIR)/src
+	git ls-files -co --exclude-standard -z | xargs -0 tar -cf - 2>/dev/null | tar -xf - -C $(PKG_DIR)/src
+	@set -e; for a in arm64 armhf; do \
+	    echo "package-cross: dpkg-buildpackage -a $$a -us -uc -b -d (log: $(PKG_DIR)/build-$$a.log)"; \
+	    (cd $(PKG_DIR)/src && dpkg-buildpackage -a $$a -Jauto -us -uc -b -d) >$(PKG_DIR)/build-$$a.log 2>&1 || \
+	        { tail -n 40 $(PKG_DIR)/build-$$a.log; exit 1; }; \
+	done
+	rm -rf $(PKG_DIR)/src
+	@ls $(PKG_DIR)/*.deb
+
+# Builds the amd64 .deb, installs it here, checks it, removes it (root only; CI runs it);
+# then builds and checks the arm64 and armhf packages (no root needed).
 check-package:
 	sh tests/package/test-deb.sh
+	sh tests/package/test-deb-cross.sh
 
 clean-cross:
 	rm -rf $(CROSS_TRIPLETS:%=build-%)
