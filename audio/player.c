@@ -51,6 +51,7 @@ struct player {
 	atomic_bool has_dropped;	/* n_dropped > 0, readable without lock */
 	char device[256];
 	int buffer_ms;
+	int preroll_ms;			/* open the card this long before a mark */
 	/* Also [L], read lock-free between chunks. */
 	atomic_uint_fast64_t stop_seq;	/* items with seq <= stop_seq are stopped */
 	atomic_uint stop_gen;		/* bumped by each player_stop */
@@ -453,8 +454,13 @@ wait_for_mark(struct player *p, const struct queued *cur)
 		soft_drain(p, true);
 		close_device(p);
 	}
+	/* The card is opened this long before the mark: at least a buffer and
+	 * a margin, more where the config says so (a PulseAudio sink that was
+	 * just started blocks the first writes for most of a second). */
 	pthread_mutex_lock(&p->lock);
 	preroll = p->buffer_ms + PREROLL_MARGIN_MS;
+	if (p->preroll_ms > preroll)
+		preroll = p->preroll_ms;
 	pthread_mutex_unlock(&p->lock);
 	while (!p->out && (lead = ms_until(&cur->item.start_at) - preroll) > 0) {
 		if (is_stopped(p, cur))
@@ -721,6 +727,7 @@ player_create(const struct player_config *pc, char *err, size_t errlen)
 	p->buffer_ms = clamp_buffer_ms(pc->buffer_ms);
 	atomic_init(&p->volume, pc->volume < 0 ? 0 : pc->volume > 100 ? 100 : pc->volume);
 	p->unpaced = pc->unpaced;
+	p->preroll_ms = pc->preroll_ms;
 	atomic_init(&p->stop_seq, 0);
 	atomic_init(&p->stop_gen, 0);
 	atomic_init(&p->stop_fade_ms, 0);
@@ -859,6 +866,14 @@ player_set_volume(struct player *p, int volume)
 	pthread_mutex_lock(&p->lock);
 	atomic_store(&p->volume, volume < 0 ? 0 : volume > 100 ? 100 : volume);
 	wake_player(p);
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+player_set_preroll(struct player *p, int preroll_ms)
+{
+	pthread_mutex_lock(&p->lock);
+	p->preroll_ms = preroll_ms;
 	pthread_mutex_unlock(&p->lock);
 }
 

@@ -83,6 +83,9 @@ struct player_config {
 	 * time (ALSA's null and file plugins) still airs in real time; true
 	 * lets benchmarks decode as fast as the device takes it. */
 	bool unpaced;
+	/* A timed item's card is opened this long before its mark (at least
+	 * buffer_ms + 300 ms). */
+	int preroll_ms;
 	/* The card's backend; NULL is ALSA (audio/alsa_out.h). Tests swap it. */
 	const struct audio_out_ops *output;
 };
@@ -119,6 +122,7 @@ void player_stop(struct player *p, int fade_ms);
 void player_drop_queued(struct player *p);
 /* Master volume 0..100, applied to what plays now and later. */
 void player_set_volume(struct player *p, int volume);
+void player_set_preroll(struct player *p, int preroll_ms);
 /* Changes the device (after a reload); takes effect at the next open. */
 void player_set_device(struct player *p, const char *device, int buffer_ms);
 

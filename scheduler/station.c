@@ -1000,6 +1000,7 @@ station_apply_config(struct station *st, struct config *cfg)
 		st->run.pl = NULL;
 	}
 	player_set_device(st->player, cfg->audio.device, cfg->audio.buffer_ms);
+	player_set_preroll(st->player, cfg->audio.preroll_ms);
 	if (st->log != NULL)
 		playedlog_set_keep_days(st->log, cfg->log.keep_days);
 	if (st->bulletins != NULL)
@@ -1037,6 +1038,7 @@ station_create(struct config *cfg, struct loop *loop, char *err, size_t errlen)
 		.buffer_ms = cfg->audio.buffer_ms,
 		.volume = effective_volume(st),
 		.unpaced = !cfg->audio.pace,
+		.preroll_ms = cfg->audio.preroll_ms,
 	};
 	st->player = player_create(&pc, err, errlen);
 	if (st->player == NULL) {
