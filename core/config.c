@@ -57,7 +57,7 @@ static const char *const paths_names[] = { "state", "cache", "played_log",
 static const char *const audio_names[] = { "device", "volume", "chime",
 	"buffer_ms", "fade_ms", "preroll_ms", "pace", NULL };
 static const char *const feed_names[] = { "url", "poll", "keys", "max_priority",
-	NULL };
+	"ca", NULL };
 static const char *const relay_names[] = { "name", "url", NULL };
 static const char *const slot_names[] = { "name", "days", "start", "end",
 	"volume", "loop", "program", NULL };
@@ -730,6 +730,7 @@ config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->nfeeds; i++) {
 		free(cfg->feeds[i].url);
 		free_strv(cfg->feeds[i].keys, cfg->feeds[i].nkeys);
+		free(cfg->feeds[i].ca);
 	}
 	free(cfg->feeds);
 	for (size_t i = 0; i < cfg->nrelays; i++) {
@@ -883,6 +884,29 @@ parse_relays(struct parser *p, const config_setting_t *root)
 	return 0;
 }
 
+/* Optional: a province with its own CA names it instead of trusting the
+ * system store. Verification itself is never optional. */
+static int
+parse_feed_ca(struct parser *p, const config_setting_t *g, struct feed_conf *f)
+{
+	const config_setting_t *ca = config_setting_get_member(g, "ca");
+
+	if (!ca)
+		return 0;
+	if (opt_string(p, g, "ca", "feed", &f->ca) < 0)
+		return -1;
+	if (f->ca[0] == '\0')
+		return fail(p, ca, "'ca' in feed is empty: leave it out to trust the "
+		    "system's certificate store");
+	resolve_in_place(p, &f->ca);
+	if (strncasecmp(f->url, "https://", 8) != 0)
+		warn(p, ca, "feed '%s' is not https: its 'ca' is not used", f->url);
+	if (!exists(f->ca))
+		warn(p, ca, "ca '%s' does not exist (yet): every HTTPS fetch of feed '%s' "
+		    "will fail until it does", f->ca, f->url);
+	return 0;
+}
+
 static int
 parse_feed(struct parser *p, const config_setting_t *g, struct feed_conf *f)
 {
@@ -920,7 +944,7 @@ parse_feed(struct parser *p, const config_setting_t *g, struct feed_conf *f)
 			    config_setting_get_elem(keys, (unsigned)i) : keys,
 			    "key '%s' does not exist (yet)", f->keys[i]);
 	}
-	return 0;
+	return parse_feed_ca(p, g, f);
 }
 
 static int

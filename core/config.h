@@ -61,6 +61,7 @@ struct feed_conf {
 	char **keys;		/* paths of minisign .pub files */
 	size_t nkeys;
 	enum priority max_priority;
+	char *ca;		/* PEM CA bundle trusted for HTTPS instead of the system store; NULL: system */
 	int line;
 };
 

@@ -624,6 +624,33 @@ missing_files_are_warned_but_accepted(void **state)
 	    "    \"playlist:morning\" ]; }\n);\n", 4, "playlist 'morning'");
 }
 
+/* A province with its own CA: the bundle is a file like the keys, warned
+ * about at its line when missing; absent means the system store. */
+static void
+feed_ca_is_optional_and_warned_when_missing(void **state)
+{
+	static const char text[] =
+	    "feeds = (\n"
+	    "  { url = \"https://p.example/index.atom\"; keys = [ \"/nonexistent/p.pub\" ];\n"
+	    "    ca = \"/nonexistent/loaxa/province-ca.pem\"; },\n"
+	    "  { url = \"https://q.example/index.atom\"; keys = [ \"/nonexistent/q.pub\" ]; }\n"
+	    ");\n";
+	struct warnings w;
+	struct config *cfg;
+
+	(void)state;
+	assert_warned(text, 3, "ca '/nonexistent/loaxa/province-ca.pem' does not exist");
+	cfg = accept_text(text, &w);
+	assert_int_equal(cfg->nfeeds, 2);
+	assert_string_equal(cfg->feeds[0].ca, "/nonexistent/loaxa/province-ca.pem");
+	assert_null(cfg->feeds[1].ca);
+	assert_null(find_warning(&w, "t.conf:4: ", "ca "));
+	config_free(cfg);
+	assert_refused("feeds = ( { url = \"https://p/i.atom\";\n ca = \"\"; } );\n", 2,
+	    "'ca' in feed is empty");
+	assert_refused("feeds = ( { url = \"https://p/i.atom\";\n ca = 1; } );\n", 2, "ca");
+}
+
 /* ------------------------------------------------------------------ */
 /* Files on disk */
 
@@ -861,6 +888,7 @@ main(void)
 		cmocka_unit_test(unknown_settings_are_warned_with_their_line),
 		cmocka_unit_test(setting_in_the_wrong_group_is_called_misplaced),
 		cmocka_unit_test(missing_files_are_warned_but_accepted),
+		cmocka_unit_test(feed_ca_is_optional_and_warned_when_missing),
 		cmocka_unit_test(relative_paths_follow_the_config_file_not_the_cwd),
 		cmocka_unit_test(missing_file_is_refused_with_the_reason),
 		cmocka_unit_test(days_accept_names_ranges_lists_and_daily),
