@@ -133,12 +133,19 @@ fuzz: $(FUZZ_BINS)
 # Where the systemd unit goes; empty skips it (the Debian package installs its own).
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
-install: all
+# The installed chime (audio.chime = "/usr/share/loaxa/chime.mp3"; a commune may
+# put its own jingle there). The default "" uses the same sound built in.
+$(BUILD)/chime.mp3: tools/make-chime.sh
+	@mkdir -p $(dir $@)
+	sh tools/make-chime.sh $@
+
+install: all $(BUILD)/chime.mp3
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/loaxa $(DESTDIR)$(PREFIX)/share/loaxa
 	install -m 0644 etc/loaxa.conf.example $(DESTDIR)$(PREFIX)/share/doc/loaxa/loaxa.conf.example
+	install -m 0644 $(BUILD)/chime.mp3 $(DESTDIR)$(PREFIX)/share/loaxa/chime.mp3
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 docs/man/loaxactl.1 docs/man/loaxa-publish.1 $(DESTDIR)$(PREFIX)/share/man/man1/

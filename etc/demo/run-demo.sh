@@ -19,7 +19,7 @@ mp3() { # mp3 NAME sox-synth-args...
 	lame --quiet -b 128 "$var/audio/$name.wav" "$var/audio/$name.mp3"
 	rm -f "$var/audio/$name.wav"
 }
-mp3 chime synth 0.6 sine 880 synth 0.6 sine 660 fade 0 1.2 0.3 : synth 0.6 sine 660 fade 0 0.6 0.2
+[ -s "$var/audio/chime.mp3" ] || sh "$top/tools/make-chime.sh" "$var/audio/chime.mp3"
 if [ ! -s "$var/audio/announcement.mp3" ]; then
 	if command -v espeak-ng >/dev/null 2>&1; then
 		espeak-ng -v vi -w "$var/audio/announcement.wav" \
