@@ -100,6 +100,7 @@ synth_open(enum synth_kind kind, const struct audio_format *fmt, double seconds)
 	s->base.fmt = *fmt;
 	s->kind = kind;
 	s->total = seconds > 0 ? (uint64_t)llround(seconds * (double)fmt->rate) : 0;
+	s->base.length_s = (double)s->total / (double)fmt->rate;
 	return &s->base;
 }
 

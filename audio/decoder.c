@@ -133,6 +133,10 @@ mp3_start(struct mp3_source *m, const char *path, const struct audio_format *wan
 	m->base.fmt.rate = rate;
 	m->base.fmt.channels = ch;
 	m->frame_bytes = (size_t)ch * sizeof(int16_t);
+	/* An estimate from the file size without a Xing/Info header; enough
+	 * for "remaining" in loaxactl status. */
+	off_t samples = mpg123_length(m->mh);
+	m->base.length_s = samples > 0 ? (double)samples / (double)rate : -1;
 	return 0;
 }
 

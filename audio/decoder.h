@@ -31,6 +31,7 @@ struct audio_source_ops {
 struct audio_source {
 	const struct audio_source_ops *ops;
 	struct audio_format fmt;	/* fixed for the source's life */
+	double length_s;		/* expected length, -1 unknown (a stream) */
 };
 
 static inline long

@@ -110,9 +110,10 @@ post_event(struct player *p, const struct player_event *ev)
 }
 
 static void
-post_started(struct player *p, uint64_t id, struct timespec when)
+post_started(struct player *p, uint64_t id, struct timespec when, double length_s)
 {
-	struct player_event ev = { .type = PEV_STARTED, .id = id, .when = when };
+	struct player_event ev = { .type = PEV_STARTED, .id = id, .when = when,
+	    .length_s = length_s };
 
 	post_event(p, &ev);
 }
@@ -585,7 +586,7 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 			break;
 		gain_apply(&p->gain, p->chunk, (size_t)n, ch);
 		if (!started) {
-			post_started(p, cur->item.id, heard_at(p));
+			post_started(p, cur->item.id, heard_at(p), src->length_s);
 			started = true;
 		}
 		hold_to_clock(p, cur, n);

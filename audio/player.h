@@ -65,6 +65,7 @@ struct player_event {
 	/* STARTED: when its first sample reached the card (estimated from
 	 * the ALSA delay). FINISHED: when its last sample did. */
 	struct timespec when;
+	double length_s;		/* STARTED: expected length, -1 unknown */
 	enum player_result result;	/* FINISHED only */
 	bool started;			/* FINISHED: had it reached the air? */
 	double played_s;		/* FINISHED: seconds of it on air */

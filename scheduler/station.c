@@ -51,6 +51,7 @@ struct air_item {
 	struct program_pos next;	/* where the program goes after it */
 	bool started;
 	struct timespec start;
+	double length_s;		/* -1 unknown */
 	const char *stop_result;	/* set when we stop it on purpose */
 	const char *stop_reason;
 	/* Bulletins only. */
@@ -895,6 +896,7 @@ handle_event(struct station *st, const struct player_event *ev)
 	if (ev->type == PEV_STARTED) {
 		it->started = true;
 		it->start = ev->when;
+		it->length_s = ev->length_s;
 		if (it->from_program && st->run.active && strcmp(it->slot, st->run.name) == 0)
 			st->run.pass_started = true;
 		fill(st);
@@ -1310,6 +1312,7 @@ station_get_status(struct station *st, struct station_status *out)
 		out->item_kind = it->kind;
 		out->item_source = it->source;
 		out->item_elapsed_s = timespec_diff_s(&now, &it->start);
+		out->item_length_s = it->length_s > 0 ? it->length_s : -1;
 	}
 }
 

@@ -8,6 +8,7 @@ import grp
 import http.server
 import json
 import os
+import re
 import socket
 import stat
 import struct
@@ -174,6 +175,21 @@ def test_play_airs_the_file_and_logs_it(station, alsa_capture, audio_dir):
     assert line["result"] == "completed"
     rate, samples = alsa_capture.samples()
     assert harness.matches_freqs(harness.tone_segments(samples, rate), [440])
+
+
+def test_status_shows_the_item_on_air_with_elapsed_and_remaining(station, audio_dir):
+    tone = harness.make_tone(audio_dir / "long.mp3", 440, 6.0)
+    assert loaxactl("play", tone, config=station.conf).returncode == 0
+    station.wait_for_log(r"operator: play", timeout=5)
+    time.sleep(2.0)
+    out = loaxactl("status", config=station.conf).stdout
+    assert "On air      file %s" % tone in out, out
+    m = re.search(r"(\d+):(\d+) elapsed, (\d+):(\d+) remaining", out)
+    assert m, out
+    elapsed = int(m.group(1)) * 60 + int(m.group(2))
+    remaining = int(m.group(3)) * 60 + int(m.group(4))
+    assert 1 <= elapsed <= 3 and 2 <= remaining <= 5 and 5 <= elapsed + remaining <= 7, out
+    loaxactl("stop", config=station.conf)
 
 
 def test_play_of_a_missing_file_is_refused_with_the_reason(station, tmp_path):
