@@ -53,6 +53,9 @@ FUZZ_SECONDS ?= 20
 
 PYTEST   ?= /usr/bin/python3 -m pytest
 
+# Keep objects of tests and tools: they are not intermediate files to delete.
+.SECONDARY:
+
 .PHONY: all deps run check check-all check-unit check-san check-system check-fuzz fuzz install clean
 
 all: $(PROGS)
