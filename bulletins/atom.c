@@ -151,14 +151,8 @@ atom_build(const char *feed_title, const char *feed_id,
     const struct atom_entry *entries, size_t n, size_t *len)
 {
 	char now[32];
-	xmlBuffer *buf = xmlBufferCreate();
-	xmlTextWriter *w = xmlNewTextWriterMemory(buf, 0);
-	if (buf == NULL || w == NULL)
-		fatal("out of memory building index.atom");
-
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-	xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
+	xmlBuffer *buf;
+	xmlTextWriter *w = xml_writer_start("index.atom", &buf);
 	xmlTextWriterStartElementNS(w, NULL, BAD_CAST "feed", BAD_CAST ATOM_NS);
 	put(w, "id", feed_id);
 	put(w, "title", feed_title);
@@ -182,15 +176,5 @@ atom_build(const char *feed_title, const char *feed_id,
 		xmlTextWriterEndElement(w);
 	}
 	xmlTextWriterEndElement(w);
-	xmlTextWriterEndDocument(w);
-	xmlFreeTextWriter(w);
-
-	size_t blen = (size_t)xmlBufferLength(buf);
-	char *out = xmalloc(blen + 1);
-	memcpy(out, xmlBufferContent(buf), blen);
-	out[blen] = '\0';
-	xmlBufferFree(buf);
-	if (len != NULL)
-		*len = blen;
-	return out;
+	return xml_writer_finish(w, buf, len);
 }

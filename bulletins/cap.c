@@ -560,14 +560,8 @@ put_info(xmlTextWriter *w, const struct cap_alert *a)
 char *
 cap_build(const struct cap_alert *a, size_t *len)
 {
-	xmlBuffer *buf = xmlBufferCreate();
-	xmlTextWriter *w = xmlNewTextWriterMemory(buf, 0);
-	if (buf == NULL || w == NULL)
-		fatal("out of memory building a CAP message");
-
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-	xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
+	xmlBuffer *buf;
+	xmlTextWriter *w = xml_writer_start("a CAP message", &buf);
 	xmlTextWriterStartElementNS(w, NULL, BAD_CAST "alert", BAD_CAST CAP_NS);
 	put(w, "identifier", or_default(a->identifier, "?"));
 	put(w, "sender", or_default(a->sender, "?"));
@@ -581,15 +575,5 @@ cap_build(const struct cap_alert *a, size_t *len)
 	put_references(w, a);
 	put_info(w, a);
 	xmlTextWriterEndElement(w);
-	xmlTextWriterEndDocument(w);
-	xmlFreeTextWriter(w);
-
-	size_t n = (size_t)xmlBufferLength(buf);
-	char *out = xmalloc(n + 1);
-	memcpy(out, xmlBufferContent(buf), n);
-	out[n] = '\0';
-	xmlBufferFree(buf);
-	if (len != NULL)
-		*len = n;
-	return out;
+	return xml_writer_finish(w, buf, len);
 }

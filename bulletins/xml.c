@@ -76,3 +76,33 @@ xml_text(const xmlNode *n)
 	xmlFree(raw);
 	return out;
 }
+
+xmlTextWriter *
+xml_writer_start(const char *what, xmlBuffer **bufp)
+{
+	xmlBuffer *buf = xmlBufferCreate();
+	xmlTextWriter *w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+
+	if (w == NULL)
+		fatal("out of memory building %s", what);
+	xmlTextWriterSetIndent(w, 1);
+	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
+	xmlTextWriterStartDocument(w, "1.0", "UTF-8", NULL);
+	*bufp = buf;
+	return w;
+}
+
+char *
+xml_writer_finish(xmlTextWriter *w, xmlBuffer *buf, size_t *len)
+{
+	xmlTextWriterEndDocument(w);
+	xmlFreeTextWriter(w);
+	size_t n = (size_t)xmlBufferLength(buf);
+	char *out = xmalloc(n + 1);
+	memcpy(out, xmlBufferContent(buf), n);
+	out[n] = '\0';
+	xmlBufferFree(buf);
+	if (len != NULL)
+		*len = n;
+	return out;
+}

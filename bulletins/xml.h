@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
 
 /* Parses len bytes; what names the document in errors ("CAP", "Atom").
  * NULL with err on refusal; free the result with xmlFreeDoc. */
@@ -20,5 +21,11 @@ xmlDoc *xml_read_untrusted(const char *what, const char *xml, size_t len, size_t
 bool xml_is(const xmlNode *n, const char *ns, const char *name);
 /* The element's text without surrounding white space, malloc'd. */
 char *xml_text(const xmlNode *n);
+
+/* A writer into memory, indented, the XML declaration written; what names
+ * the document in the out-of-memory message. */
+xmlTextWriter *xml_writer_start(const char *what, xmlBuffer **buf);
+/* Ends the document and returns it as a malloc'd string (length in *len). */
+char *xml_writer_finish(xmlTextWriter *w, xmlBuffer *buf, size_t *len);
 
 #endif

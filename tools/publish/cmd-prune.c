@@ -15,22 +15,6 @@
 
 #define DEFAULT_KEEP "7d"
 
-/* The Cancel listed in the feed that withdraws item, or NULL. */
-static const struct cap_alert *
-cancel_of(const struct feed *f, const struct feed_item *item)
-{
-	for (size_t i = 0; i < f->nitems; i++) {
-		const struct cap_alert *c = f->items[i].cap;
-		if (c == NULL || strcmp(c->msg_type, "Cancel") != 0)
-			continue;
-		for (size_t r = 0; r < c->nrefs; r++)
-			if (strcmp(c->refs[r].identifier, item->cap->identifier) == 0 &&
-			    strcmp(c->refs[r].sender, item->cap->sender) == 0)
-				return c;
-	}
-	return NULL;
-}
-
 /* A bulletin goes keep after it ended: expired, or cancelled (its Cancel
  * goes with it, keep after it was sent). Broken entries are left for a human. */
 static bool
@@ -41,7 +25,7 @@ is_due(const struct feed *f, const struct feed_item *it, time_t now, time_t keep
 		return false;
 	if (strcmp(a->msg_type, "Cancel") == 0)
 		return a->sent + keep <= now;
-	const struct cap_alert *c = cancel_of(f, it);
+	const struct cap_alert *c = feed_cancel_of(f, it);
 	if (c != NULL && c->sent + keep <= now)
 		return true;
 	return a->expires != 0 && a->expires + keep <= now;

@@ -312,11 +312,11 @@ feed_find(struct feed *f, const char *id)
 	return NULL;
 }
 
-bool
-feed_is_cancelled(const struct feed *f, const struct feed_item *item)
+const struct cap_alert *
+feed_cancel_of(const struct feed *f, const struct feed_item *item)
 {
 	if (item->cap == NULL)
-		return false;
+		return NULL;
 	for (size_t i = 0; i < f->nitems; i++) {
 		const struct cap_alert *c = f->items[i].cap;
 		if (c == NULL || strcmp(c->msg_type, "Cancel") != 0)
@@ -324,9 +324,15 @@ feed_is_cancelled(const struct feed *f, const struct feed_item *item)
 		for (size_t r = 0; r < c->nrefs; r++)
 			if (strcmp(c->refs[r].identifier, item->cap->identifier) == 0 &&
 			    strcmp(c->refs[r].sender, item->cap->sender) == 0)
-				return true;
+				return c;
 	}
-	return false;
+	return NULL;
+}
+
+bool
+feed_is_cancelled(const struct feed *f, const struct feed_item *item)
+{
+	return feed_cancel_of(f, item) != NULL;
 }
 
 int

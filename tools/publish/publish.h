@@ -78,6 +78,8 @@ void feed_close(struct feed *f);
 struct feed_item *feed_find(struct feed *f, const char *id);
 /* True when a Cancel listed in the feed references item. */
 bool feed_is_cancelled(const struct feed *f, const struct feed_item *item);
+/* The Cancel listed in the feed that withdraws item, or NULL. */
+const struct cap_alert *feed_cancel_of(const struct feed *f, const struct feed_item *item);
 /* "live", "expired", "cancelled" or "broken" (CAP missing or invalid). */
 const char *pub_item_state(const struct feed *f, const struct feed_item *item, time_t now);
 /* Creates alerts/ and audio/; 0 or 1 after printing an error. */
