@@ -31,6 +31,7 @@ struct feed {
 	enum priority max_priority;
 	struct minisign_pubkey *keys;
 	size_t nkeys;
+	char *ca_file;			/* PEM CAs for its HTTPS instead of the system store, or NULL */
 	bool disabled;			/* its keys could not be loaded */
 	uint64_t timer;
 	uint64_t xfer;
@@ -436,7 +437,7 @@ fetch_audio(struct feed *f)
 	f->tmp_audio = xasprintf("%s/.dl-%ld-%u.part", f->b->audio_dir, (long)getpid(),
 	    ++f->b->tmp_counter);
 	struct fetch_request req = { .url = url, .max_size = max_size, .audio = true,
-	    .out_path = f->tmp_audio };
+	    .out_path = f->tmp_audio, .ca_file = f->ca_file };
 	f->xfer = fetch_start(f->b->fetcher, &req, on_audio, f);
 	free(url);
 }
@@ -551,7 +552,8 @@ on_document(void *arg, const struct fetch_result *r)
 	free(f->doc_url);
 	f->doc_url = xstrdup(r->final_url);
 	char *sig_url = xasprintf("%s.minisig", r->final_url);
-	struct fetch_request req = { .url = sig_url, .max_size = 64 * 1024 };
+	struct fetch_request req = { .url = sig_url, .max_size = 64 * 1024,
+	    .ca_file = f->ca_file };
 	f->xfer = fetch_start(f->b->fetcher, &req, on_signature, f);
 	free(sig_url);
 }
@@ -592,7 +594,7 @@ next_entry(struct feed *f)
 		store_doc_touch(f->b->store, url, time(NULL));
 		struct fetch_request req = { .url = url, .max_size = POLICY_DOC_MAX,
 		    .etag = doc ? doc->etag : NULL,
-		    .last_modified = doc ? doc->last_modified : NULL };
+		    .last_modified = doc ? doc->last_modified : NULL, .ca_file = f->ca_file };
 		f->xfer = fetch_start(f->b->fetcher, &req, on_document, f);
 		return;
 	}
@@ -643,7 +645,8 @@ start_poll(void *arg)
 	if (f->xfer != 0)
 		return;		/* a walk is still running; it schedules the next poll */
 	struct fetch_request req = { .url = f->url, .max_size = POLICY_DOC_MAX,
-	    .etag = sf ? sf->etag : NULL, .last_modified = sf ? sf->last_modified : NULL };
+	    .etag = sf ? sf->etag : NULL, .last_modified = sf ? sf->last_modified : NULL,
+	    .ca_file = f->ca_file };
 	f->xfer = fetch_start(f->b->fetcher, &req, on_index, f);
 }
 
@@ -659,6 +662,7 @@ feed_init(struct bulletins *b, struct feed *f, const struct feed_conf *fc)
 	f->url = xstrdup(fc->url);
 	f->poll_s = fc->poll_s > 0 ? fc->poll_s : 15;
 	f->max_priority = fc->max_priority;
+	f->ca_file = fc->ca != NULL ? xstrdup(fc->ca) : NULL;
 	f->keys = xcalloc(fc->nkeys ? fc->nkeys : 1, sizeof(*f->keys));
 	for (size_t i = 0; i < fc->nkeys; i++) {
 		if (minisign_pubkey_load(fc->keys[i], &f->keys[f->nkeys], err, sizeof(err)) != 0) {
@@ -684,6 +688,7 @@ feed_fini(struct feed *f)
 	if (f->xfer != 0)
 		fetch_cancel(f->b->fetcher, f->xfer);
 	clear_walk(f);
+	free(f->ca_file);
 	free(f->keys);
 	free(f->url);
 }

@@ -247,6 +247,12 @@ setup_easy(struct transfer *t, const struct fetch_request *req)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);	/* followed in finish() */
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->ca_file != NULL) {
+		/* Only the province's CAs: libcurl would also read its built-in
+		 * CA folder (/etc/ssl/certs on Debian) unless told not to. */
+		curl_easy_setopt(e, CURLOPT_CAINFO, req->ca_file);
+		curl_easy_setopt(e, CURLOPT_CAPATH, (char *)NULL);
+	}
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, req->audio ? (long)AUDIO_TIMEOUT_S : (long)DOC_TIMEOUT_S);

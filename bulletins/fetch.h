@@ -5,7 +5,8 @@
  * timer (CURLMOPT_TIMERFUNCTION). The loop never blocks on the network.
  *
  * Owns the transport rules: only the request's own scheme is enabled
- * (CURLOPT_PROTOCOLS_STR), certificates are always verified, redirects are
+ * (CURLOPT_PROTOCOLS_STR), certificates are always verified (against the
+ * request's ca_file alone when it names one), redirects are
  * followed here (at most 3) and only to the same scheme and host, connect
  * timeout 10 s, total 60 s for documents, longer for audio with a
  * low-speed limit, a size cap enforced while receiving, conditional GETs
@@ -28,6 +29,7 @@ struct fetch_request {
 	long long max_size;			/* bytes; larger bodies fail */
 	bool audio;				/* long timeout, low-speed limit */
 	const char *out_path;			/* write the body here; NULL: in memory */
+	const char *ca_file;			/* PEM CAs trusted instead of the system store, or NULL */
 };
 
 struct fetch_result {

@@ -10,6 +10,11 @@ play an attacker or a broken server).
     srv.statuses("/t1/index.atom")        # HTTP statuses from the access log
     srv.stop()
 
+    tls = Nginx(workdir2, tls=True).start()   # https only, on 127.0.0.1
+    tls.url("t1/index.atom")              # https://127.0.0.1:PORT/t1/index.atom
+    tls.ca_pem                            # the test CA that signed its certificate
+    Nginx(workdir3, tls=True, tls_san="DNS:example.invalid")  # a certificate for another host
+
 Also usable from a shell (bench/): `python3 bulletin_feed.py nginx WORKDIR`
 prints "PORT n" and serves until killed.
 """
@@ -38,19 +43,59 @@ def publish_bin():
     return build_dir() / "loaxa-publish"
 
 
-class Nginx:
-    """nginx -c CONF -p WORKDIR in the foreground, one worker, logs in WORKDIR."""
+def make_tls_certs(folder, san="IP:127.0.0.1"):
+    """A CA of its own and a server certificate it signed for subjectAltName san,
+    made with the openssl CLI in folder: (ca.pem, server.pem, server.key)."""
+    d = Path(folder)
+    d.mkdir(parents=True, exist_ok=True)
+    ca, ca_key = d / "ca.pem", d / "ca.key"
+    cert, key, csr, ext = d / "server.pem", d / "server.key", d / "server.csr", d / "server.ext"
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
 
-    def __init__(self, workdir, port=None, access_log=True):
+    def openssl(*args):
+        subprocess.run(["openssl"] + [str(a) for a in args], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=True,
+                       timeout=30)
+    openssl("req", "-x509", *ec, "-keyout", ca_key, "-out", ca, "-days", 2,
+            "-subj", "/CN=loaxa test province CA",
+            "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    name = san.split(":", 1)[1]
+    openssl("req", "-new", *ec, "-keyout", key, "-out", csr, "-subj", "/CN=%s" % name)
+    ext.write_text("subjectAltName=%s\nbasicConstraints=CA:FALSE\n"
+                   "keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n" % san)
+    openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial",
+            "-out", cert, "-days", 2, "-extfile", ext)
+    return ca, cert, key
+
+
+class Nginx:
+    """nginx -c CONF -p WORKDIR in the foreground, one worker, logs in WORKDIR.
+
+    tls=True: https only, with a certificate for tls_san signed by a CA made
+    for this server (self.ca_pem), both in WORKDIR/tls."""
+
+    def __init__(self, workdir, port=None, access_log=True, tls=False, tls_san="IP:127.0.0.1"):
         self.dir = Path(workdir).resolve()
         self.root = self.dir / "www"
         self.port = port or free_port()
         self.access_log = self.dir / "access.log"
         self.log_access = access_log
+        self.tls = tls
+        self.tls_san = tls_san
+        self.ca_pem = None
         self.proc = None
 
     def url(self, rel):
-        return "http://127.0.0.1:%d/%s" % (self.port, rel.lstrip("/"))
+        return "%s://127.0.0.1:%d/%s" % ("https" if self.tls else "http", self.port,
+                                         rel.lstrip("/"))
+
+    def _listen(self):
+        if not self.tls:
+            return "listen 127.0.0.1:%d;" % self.port
+        self.ca_pem, cert, key = make_tls_certs(self.dir / "tls", self.tls_san)
+        return ("listen 127.0.0.1:%d ssl; ssl_certificate %s; ssl_certificate_key %s;"
+                % (self.port, cert, key))
 
     def start(self, timeout=10.0):
         self.root.mkdir(parents=True, exist_ok=True)
@@ -71,9 +116,9 @@ class Nginx:
             "  fastcgi_temp_path %s/tmp/fc; uwsgi_temp_path %s/tmp/uw; scgi_temp_path %s/tmp/sc;\n"
             "  types { application/atom+xml atom; application/cap+xml xml; audio/mpeg mp3;\n"
             "          text/plain minisig; }\n"
-            "  server { listen 127.0.0.1:%d; root %s; etag on; }\n"
+            "  server { %s root %s; etag on; }\n"
             "}\n" % (user, d, d, self.access_log if self.log_access else "off",
-                     d, d, d, d, d, self.port, self.root))
+                     d, d, d, d, d, self._listen(), self.root))
         self.proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(d)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=open(d / "nginx.stderr", "wb"),
