@@ -23,6 +23,25 @@
 
 #define SEEN_MARGIN_S (2 * 24 * 3600)	/* remember identities past expiry (clock skew) */
 #define CANCEL_MEMORY_S (30 * 24 * 3600)
+#define ENTRY_RETRY_MIN_S 60		/* an entry refused for now is tried again after this, */
+#define ENTRY_RETRY_MAX_S 3600		/* doubling up to this */
+
+/* An entry refused for now (missing signature, audio not there or corrupt,
+ * clock not set, transport error): tried again after a back-off, or at once
+ * when its CAP text changes. Kept in memory only: the feed's validators are
+ * not stored while any is pending, so after a restart the index is read in
+ * full and each such entry is tried once more. */
+struct entry_retry {
+	char *url;			/* as listed in the index, resolved */
+	char *name;			/* atom id or href, for the log */
+	char *etag, *last_modified;	/* of the refused document, or NULL */
+	char sha256[65];		/* of the refused document; "" if none was read */
+	int failures;			/* in a row for this text */
+	int64_t due_ms;			/* mono_ms() when it is tried again */
+	unsigned gen;			/* walk_gen of the last index listing it */
+};
+
+struct due_entry { char *url, *name; };
 
 struct feed {
 	struct bulletins *b;
@@ -39,13 +58,24 @@ struct feed {
 	bool failing;
 	time_t last_fetch;
 	char outcome[1200];
-	/* the walk over the index now in progress */
+	/* validators of the index last walked in full in this run: an
+	 * unchanged index costs a 304 even while entries are pending */
+	char *seen_etag, *seen_lm;
+	struct entry_retry *retries;
+	size_t nretries;
+	unsigned walk_gen;
+	/* the walk now in progress: over a new index, or (index NULL) over
+	 * the pending entries whose back-off is over */
 	struct atom_feed *index;
 	char *index_etag, *index_lm, *base_url;
+	struct due_entry *due;
+	size_t ndue;
 	size_t pos;
 	bool incomplete;		/* something to retry: do not store the index validators */
 	/* the entry now in progress */
 	const char *entry_name;		/* atom id or href, until the CAP names it */
+	char *entry_url;		/* as listed: the key of its retry */
+	bool revalidating;		/* backing off: fetched only to see whether it changed */
 	char *doc_url, *xml, *xml_etag, *xml_lm;
 	size_t xml_len;
 	char xml_sha256[65];
@@ -96,6 +126,10 @@ schedule_poll(struct feed *f, int64_t ms)
 static void
 clear_entry(struct feed *f)
 {
+	free(f->entry_url);
+	f->entry_url = NULL;
+	f->revalidating = false;
+	f->xml_sha256[0] = '\0';
 	free(f->doc_url);
 	free(f->xml);
 	free(f->xml_etag);
@@ -121,6 +155,108 @@ clear_walk(struct feed *f)
 	free(f->base_url);
 	f->index = NULL;
 	f->index_etag = f->index_lm = f->base_url = NULL;
+	for (size_t i = 0; i < f->ndue; i++) {
+		free(f->due[i].url);
+		free(f->due[i].name);
+	}
+	free(f->due);
+	f->due = NULL;
+	f->ndue = 0;
+}
+
+/* --- entries refused for now: back-off ------------------------------ */
+
+static int64_t
+entry_backoff_ms(int failures, double r)
+{
+	double s = ENTRY_RETRY_MIN_S;
+
+	for (int i = 1; i < failures && s < ENTRY_RETRY_MAX_S; i++)
+		s *= 2;
+	if (s > ENTRY_RETRY_MAX_S)
+		s = ENTRY_RETRY_MAX_S;
+	/* +-15 %: stations refused together do not come back together. */
+	return (int64_t)(s * 1000.0 * (0.85 + 0.3 * r));
+}
+
+static struct entry_retry *
+retry_find(struct feed *f, const char *url)
+{
+	for (size_t i = 0; url != NULL && i < f->nretries; i++)
+		if (strcmp(f->retries[i].url, url) == 0)
+			return &f->retries[i];
+	return NULL;
+}
+
+static void
+retry_free_at(struct feed *f, size_t i)
+{
+	struct entry_retry *rt = &f->retries[i];
+
+	free(rt->url);
+	free(rt->name);
+	free(rt->etag);
+	free(rt->last_modified);
+	f->retries[i] = f->retries[--f->nretries];
+}
+
+static void
+retry_forget(struct feed *f, const char *url)
+{
+	struct entry_retry *rt = retry_find(f, url);
+
+	if (rt != NULL)
+		retry_free_at(f, (size_t)(rt - f->retries));
+}
+
+/* The entry now in progress was refused for now: back off, starting over
+ * when its text is new. An entry whose URL could not even be resolved has
+ * nothing to come back to: the index must change first. */
+static void
+retry_note(struct feed *f)
+{
+	struct entry_retry *rt = retry_find(f, f->entry_url);
+
+	if (f->entry_url == NULL)
+		return;
+	if (rt == NULL) {
+		f->retries = xreallocarray(f->retries, f->nretries + 1, sizeof(*f->retries));
+		rt = &f->retries[f->nretries++];
+		memset(rt, 0, sizeof(*rt));
+		rt->url = xstrdup(f->entry_url);
+		rt->name = xstrdup(f->entry_name != NULL ? f->entry_name : f->entry_url);
+	} else if (strcmp(rt->sha256, f->xml_sha256) != 0) {
+		rt->failures = 0;
+	}
+	rt->failures++;
+	free(rt->etag);
+	free(rt->last_modified);
+	rt->etag = f->xml_etag != NULL ? xstrdup(f->xml_etag) : NULL;
+	rt->last_modified = f->xml_lm != NULL ? xstrdup(f->xml_lm) : NULL;
+	memcpy(rt->sha256, f->xml_sha256, sizeof(rt->sha256));
+	rt->due_ms = mono_ms() + entry_backoff_ms(rt->failures, random_unit());
+	rt->gen = f->walk_gen;
+}
+
+/* Entries no longer listed by the index just walked are forgotten. */
+static void
+retries_prune(struct feed *f)
+{
+	for (size_t i = 0; i < f->nretries;) {
+		if (f->retries[i].gen != f->walk_gen)
+			retry_free_at(f, i);
+		else
+			i++;
+	}
+}
+
+static void
+retries_free(struct feed *f)
+{
+	while (f->nretries > 0)
+		retry_free_at(f, f->nretries - 1);
+	free(f->retries);
+	f->retries = NULL;
 }
 
 static void
@@ -200,6 +336,7 @@ entry_identifier(const struct feed *f)
 static void
 record_doc(struct feed *f)
 {
+	retry_forget(f, f->entry_url);	/* settled for good */
 	if (f->doc_url != NULL)
 		store_doc_set(f->b->store, f->doc_url, f->xml_etag, f->xml_lm,
 		    f->xml_sha256, time(NULL));
@@ -227,7 +364,7 @@ reject_final(struct feed *f, const char *reason)
 }
 
 /* Refused for now (missing signature, audio not there yet or corrupt,
- * clock not set): retried at the next poll, reported once per run. */
+ * clock not set): retried with back-off, reported once per run. */
 static void
 reject_retry(struct feed *f, const char *reason)
 {
@@ -245,6 +382,7 @@ reject_retry(struct feed *f, const char *reason)
 		free(tag);
 	}
 	f->incomplete = true;
+	retry_note(f);
 	clear_entry(f);
 	next_entry(f);
 }
@@ -253,8 +391,9 @@ reject_retry(struct feed *f, const char *reason)
 static void
 entry_unreachable(struct feed *f, const char *url, const char *what)
 {
-	log_info("feed %s: %s: %s; retried at the next poll", f->url, url, what);
+	log_info("feed %s: %s: %s; retried with back-off", f->url, url, what);
 	f->incomplete = true;
+	retry_note(f);
 	clear_entry(f);
 	next_entry(f);
 }
@@ -529,18 +668,29 @@ on_document(void *arg, const struct fetch_result *r)
 	struct feed *f = arg;
 
 	f->xfer = 0;
-	if (!r->ok) {
+	if (f->revalidating) {
+		/* Backing off: only a new text (a republished fix) is tried now. */
+		const struct entry_retry *rt = retry_find(f, f->entry_url);
+		if (!r->ok || r->not_modified ||
+		    (rt != NULL && strcmp(rt->sha256, r->sha256) == 0)) {
+			clear_entry(f);
+			next_entry(f);
+			return;
+		}
+	} else if (!r->ok) {
 		entry_unreachable(f, f->doc_url, r->err);
 		return;
-	}
-	const struct store_doc *doc = store_doc_get(f->b->store, f->doc_url);
-	if (r->not_modified || (doc != NULL && strcmp(doc->sha256, r->sha256) == 0)) {
-		if (!r->not_modified)	/* a server without validators: note the new ones */
-			store_doc_set(f->b->store, f->doc_url, r->etag, r->last_modified,
-			    r->sha256, time(NULL));
-		clear_entry(f);
-		next_entry(f);
-		return;
+	} else {
+		const struct store_doc *doc = store_doc_get(f->b->store, f->doc_url);
+		if (r->not_modified || (doc != NULL && strcmp(doc->sha256, r->sha256) == 0)) {
+			if (!r->not_modified)	/* a server without validators: note the new ones */
+				store_doc_set(f->b->store, f->doc_url, r->etag, r->last_modified,
+				    r->sha256, time(NULL));
+			retry_forget(f, f->entry_url);	/* settled before */
+			clear_entry(f);
+			next_entry(f);
+			return;
+		}
 	}
 	f->xml = xmalloc(r->len + 1);
 	memcpy(f->xml, r->body, r->len + 1);
@@ -564,10 +714,20 @@ walk_done(struct feed *f)
 	struct bulletins *b = f->b;
 	time_t now = time(NULL);
 
-	if (f->incomplete)
+	if (f->index != NULL) {
+		/* Kept whatever is pending: pending entries have their own timers. */
+		free(f->seen_etag);
+		free(f->seen_lm);
+		f->seen_etag = f->index_etag;
+		f->seen_lm = f->index_lm;
+		f->index_etag = f->index_lm = NULL;
+		retries_prune(f);
+	}
+	/* On disk only when nothing is pending (see struct entry_retry). */
+	if (f->incomplete || f->nretries > 0)
 		store_feed_set(b->store, f->url, NULL, NULL);
 	else
-		store_feed_set(b->store, f->url, f->index_etag, f->index_lm);
+		store_feed_set(b->store, f->url, f->seen_etag, f->seen_lm);
 	store_prune(b->store, now);
 	prune_queue(b, now);
 	save_store(b);
@@ -575,12 +735,44 @@ walk_done(struct feed *f)
 	schedule_poll(f, policy_poll_delay_ms(f->poll_s, random_unit()));
 }
 
+/* Starts fetching the CAP document listed at url (taken); false when the
+ * entry is backing off with nothing to compare against, so not fetched. */
+static bool
+fetch_entry(struct feed *f, char *url)
+{
+	struct entry_retry *rt = retry_find(f, url);
+	const struct store_doc *doc = store_doc_get(f->b->store, url);
+	struct fetch_request req = { .url = url, .max_size = POLICY_DOC_MAX,
+	    .ca_file = f->ca_file };
+
+	f->entry_url = url;
+	f->doc_url = xstrdup(url);
+	store_doc_touch(f->b->store, url, time(NULL));
+	if (rt != NULL)
+		rt->gen = f->walk_gen;
+	if (rt != NULL && mono_ms() < rt->due_ms) {
+		if (rt->sha256[0] == '\0') {
+			clear_entry(f);
+			return false;
+		}
+		/* A cheap 304 unless the officer republished it. */
+		f->revalidating = true;
+		req.etag = rt->etag;
+		req.last_modified = rt->last_modified;
+	} else if (rt == NULL && doc != NULL) {
+		req.etag = doc->etag;
+		req.last_modified = doc->last_modified;
+	}
+	f->xfer = fetch_start(f->b->fetcher, &req, on_document, f);
+	return true;
+}
+
 static void
 next_entry(struct feed *f)
 {
 	char reason[1024];
 
-	while (f->pos < f->index->nentries) {
+	while (f->index != NULL && f->pos < f->index->nentries) {
 		const struct atom_entry *e = &f->index->entries[f->pos++];
 		char *url = NULL;
 		f->entry_name = e->id ? e->id : e->cap_href;
@@ -589,16 +781,37 @@ next_entry(struct feed *f)
 			reject_retry(f, reason);	/* reported once; nothing to record */
 			return;
 		}
-		f->doc_url = url;
-		const struct store_doc *doc = store_doc_get(f->b->store, url);
-		store_doc_touch(f->b->store, url, time(NULL));
-		struct fetch_request req = { .url = url, .max_size = POLICY_DOC_MAX,
-		    .etag = doc ? doc->etag : NULL,
-		    .last_modified = doc ? doc->last_modified : NULL, .ca_file = f->ca_file };
-		f->xfer = fetch_start(f->b->fetcher, &req, on_document, f);
-		return;
+		if (fetch_entry(f, url))
+			return;
+	}
+	while (f->index == NULL && f->pos < f->ndue) {
+		const struct due_entry *d = &f->due[f->pos++];
+		f->entry_name = d->name;
+		if (fetch_entry(f, xstrdup(d->url)))
+			return;
 	}
 	walk_done(f);
+}
+
+/* The index is unchanged: walks the pending entries whose back-off is
+ * over. False when there are none. */
+static bool
+walk_due_entries(struct feed *f)
+{
+	int64_t now = mono_ms();
+
+	for (size_t i = 0; i < f->nretries; i++) {
+		if (f->retries[i].due_ms > now)
+			continue;
+		f->due = xreallocarray(f->due, f->ndue + 1, sizeof(*f->due));
+		f->due[f->ndue].url = xstrdup(f->retries[i].url);
+		f->due[f->ndue++].name = xstrdup(f->retries[i].name);
+	}
+	if (f->ndue == 0)
+		return false;
+	f->pos = 0;
+	next_entry(f);
+	return true;
 }
 
 static void
@@ -615,6 +828,8 @@ on_index(void *arg, const struct fetch_result *r)
 	}
 	if (r->not_modified) {
 		feed_reachable(f, "not modified");
+		if (walk_due_entries(f))
+			return;
 		prune_queue(f->b, time(NULL));
 		schedule_poll(f, policy_poll_delay_ms(f->poll_s, random_unit()));
 		return;
@@ -632,6 +847,7 @@ on_index(void *arg, const struct fetch_result *r)
 	f->base_url = xstrdup(r->final_url);
 	f->pos = 0;
 	f->incomplete = false;
+	f->walk_gen++;
 	next_entry(f);
 }
 
@@ -647,6 +863,11 @@ start_poll(void *arg)
 	struct fetch_request req = { .url = f->url, .max_size = POLICY_DOC_MAX,
 	    .etag = sf ? sf->etag : NULL, .last_modified = sf ? sf->last_modified : NULL,
 	    .ca_file = f->ca_file };
+
+	if (f->seen_etag != NULL || f->seen_lm != NULL) {
+		req.etag = f->seen_etag;
+		req.last_modified = f->seen_lm;
+	}
 	f->xfer = fetch_start(f->b->fetcher, &req, on_index, f);
 }
 
@@ -688,6 +909,9 @@ feed_fini(struct feed *f)
 	if (f->xfer != 0)
 		fetch_cancel(f->b->fetcher, f->xfer);
 	clear_walk(f);
+	retries_free(f);
+	free(f->seen_etag);
+	free(f->seen_lm);
 	free(f->ca_file);
 	free(f->keys);
 	free(f->url);

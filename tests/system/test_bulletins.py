@@ -491,3 +491,65 @@ def test_server_faults_are_logged_once_and_the_queue_keeps_airing(
     during = [l for l in played if failing_since < harness.parse_log_time(l["end"]) < back_at]
     assert during, (failing_since, back_at, played)
     assert "OTHER" not in [n for n, _, _ in capture_labels(alsa_capture)]
+
+
+# --- retries: back-off per entry ---------------------------------------------------
+
+def test_a_corrupt_audio_is_not_fetched_every_poll_and_a_republished_fix_airs(
+        feed, nginx, tones, tmp_path, alsa_capture, start_daemon):
+    """10,000 stations polling every 15 s must not re-download a broken bulletin's
+    audio on every poll: the unchanged index costs one 304, the refused entry
+    waits (a minute, doubling), and the officer's fix airs at once."""
+    broken = feed.publish(tones(BUL_HZ, 1), "emergency", plays=1)
+    _flip_middle(feed.audio_path(broken))
+    conf = station_config(tmp_path, [feed.station_feed(poll=1)], alsa_capture.device)
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_log(r"bulletin %s .*rejected: audio digest mismatch" % broken, timeout=10)
+    time.sleep(8.0)  # about eight more polls
+    base = "/%s/" % feed.dir.name
+    index = nginx.statuses(base + "index.atom")
+    audio = nginx.statuses(base + "audio/%s.mp3" % broken)
+    cap = nginx.statuses(base + "alerts/%s.xml" % broken)
+    assert len(index) >= 5 and index[0] == 200 and set(index[1:]) == {304}, index
+    assert 1 <= len(audio) <= 2, audio
+    assert 1 <= len(cap) <= 2, cap
+
+    fixed = feed.update(broken, tones(OTHER_HZ, 1))
+    published = time.time()
+    d.wait_for_played(1, timeout=10, pred=lambda l: l.get("bulletin") == fixed
+                      and l["result"] == "completed")
+    accepted = log_time(d, r"bulletin %s accepted" % re.escape(fixed), timeout=1)
+    time.sleep(0.5)
+    d.stop()
+    assert accepted - published < 3.0, "the fix was accepted %.1f s after publishing" % (
+        accepted - published)
+    assert len(log_lines(d, r"bulletin %s .*rejected" % broken)) == 1
+    assert [(l.get("bulletin"), l["result"]) for l in bulletin_lines(d)] == [
+        (broken, "skipped"), (fixed, "completed")]
+    assert [n for n, _, _ in capture_labels(alsa_capture)] == ["chime", "OTHER"]
+    # The broken audio was still not fetched again.
+    assert len(nginx.statuses(base + "audio/%s.mp3" % broken)) <= 2
+
+
+def test_a_refused_entry_is_retried_after_its_back_off_and_when_its_text_changes(
+        feed, nginx, tones, tmp_path, alsa_capture, start_daemon):
+    """A signature not uploaded yet: the entry is not asked for again on each
+    poll, but a re-signed text listed by a changed index is tried at once."""
+    ident = feed.publish(tones(BUL_HZ, 1), "emergency", plays=1)
+    sig = "%s.minisig" % feed.cap_path(ident)
+    os.rename(sig, sig + ".later")
+    conf = station_config(tmp_path, [feed.station_feed(poll=1)], alsa_capture.device)
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_log(r"bulletin \S*%s .*rejected: missing signature" % ident, timeout=10)
+    time.sleep(4.0)
+    base = "/%s/" % feed.dir.name
+    assert len(nginx.statuses(base + "alerts/%s.xml.minisig" % ident)) == 1
+    # The officer re-signs the message (a new text) and publishes something else,
+    # which changes the index: the entry is looked at again, and airs.
+    os.rename(sig + ".later", sig)
+    feed.edit_cap(ident, lambda x: x.replace("<headline>", "<headline>Fixed: "))
+    feed.publish(tones(BUL_HZ, 1), "normal", area="99")
+    d.wait_for_played(1, timeout=10, pred=lambda l: l.get("bulletin") == ident
+                      and l["result"] == "completed")
+    d.stop()
+    assert len(log_lines(d, r"bulletin \S*%s .*rejected" % ident)) == 1
