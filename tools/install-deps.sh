@@ -19,7 +19,7 @@ libconfig-dev libcurl4-openssl-dev libsodium-dev libxml2-dev libxml2-utils libja
 libcmocka-dev libsystemd-dev libpulse-dev pulseaudio pulseaudio-utils alsa-utils sox
 libsox-fmt-mp3 lame espeak-ng nginx-light minisign python3 python3-pytest python3-numpy
 clang libclang-rt-14-dev valgrind hyperfine curl tzdata ca-certificates systemd
-dpkg-dev debhelper devscripts lintian fakeroot adduser wrk"
+dpkg-dev debhelper devscripts lintian fakeroot adduser wrk openssl"
 
 CROSS_TOOLS="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf binutils-aarch64-linux-gnu
 binutils-arm-linux-gnueabihf qemu-user file apt dpkg"

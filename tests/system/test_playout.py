@@ -152,7 +152,9 @@ def test_volume_50_is_minus_6_db(tmp_path, alsa_capture, start_daemon, tones):
         d.wait_for_played(len(levels) + 1, timeout=10)
         d.stop()
         seg = alsa_capture.wait_for_segments(len(levels) + 1)[-1]
-        levels.append(harness.level(seg.samples, seg.rate, 0.2, 0.8))
+        # The card opens before the mark (pre-roll): measure inside the tone.
+        tone = [t for t in tone_segments(seg.samples, seg.rate) if t.duration_s > 0.5][0]
+        levels.append(harness.level(seg.samples, seg.rate, tone.start_s + 0.2, tone.end_s - 0.2))
     assert harness.db(levels[1] / levels[0]) == pytest.approx(-6.02, abs=0.3)
 
 
