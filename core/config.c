@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -57,7 +58,7 @@ static const char *const paths_names[] = { "state", "cache", "played_log",
 static const char *const audio_names[] = { "device", "volume", "chime",
 	"buffer_ms", "fade_ms", "preroll_ms", "pace", NULL };
 static const char *const feed_names[] = { "url", "poll", "keys", "max_priority",
-	"ca", NULL };
+	"ca", "allow_origins", NULL };
 static const char *const relay_names[] = { "name", "url", NULL };
 static const char *const slot_names[] = { "name", "days", "start", "end",
 	"volume", "loop", "program", NULL };
@@ -731,6 +732,7 @@ config_free(struct config *cfg)
 		free(cfg->feeds[i].url);
 		free_strv(cfg->feeds[i].keys, cfg->feeds[i].nkeys);
 		free(cfg->feeds[i].ca);
+		free_strv(cfg->feeds[i].allow_origins, cfg->feeds[i].nallow_origins);
 	}
 	free(cfg->feeds);
 	for (size_t i = 0; i < cfg->nrelays; i++) {
@@ -907,6 +909,105 @@ parse_feed_ca(struct parser *p, const config_setting_t *g, struct feed_conf *f)
 	return 0;
 }
 
+/* An allow_origins entry "scheme://host[:port][/]" (http or https) in the
+ * form bulletins/policy.c compares origins in: "scheme://host:port",
+ * lowercase, the scheme's port filled in. NULL with why otherwise. */
+static char *
+normalise_origin(const char *s, const char **why)
+{
+	bool https = strncasecmp(s, "https://", 8) == 0;
+	size_t hlen;
+	long port = https ? 443 : 80;
+
+	if (!https && strncasecmp(s, "http://", 7) != 0) {
+		*why = "must start with http:// or https://";
+		return NULL;
+	}
+	const char *host = s + (https ? 8 : 7);
+	if (strchr(host, '@') != NULL) {
+		*why = "must not carry a user name or password";
+		return NULL;
+	}
+	if (host[0] == '[') {	/* an IPv6 address, or nothing */
+		hlen = strspn(host + 1, "0123456789abcdefABCDEF:.") + 1;
+		hlen = hlen > 1 && host[hlen] == ']' ? hlen + 1 : 0;
+	} else {
+		hlen = strspn(host, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_");
+	}
+	const char *rest = host + hlen;
+	if (*rest == ':') {
+		size_t digits = strspn(rest + 1, "0123456789");
+		port = digits > 0 && digits <= 5 ? strtol(rest + 1, NULL, 10) : 0;
+		if (port < 1 || port > 65535) {
+			*why = "has no valid port (1 to 65535)";
+			return NULL;
+		}
+		rest += 1 + digits;
+	}
+	if (*rest == '/')
+		rest++;
+	if (hlen == 0 || *rest != '\0') {
+		*why = "must be only scheme://host or scheme://host:port, without a "
+		    "path, query or user name";
+		return NULL;
+	}
+	char ip6[INET6_ADDRSTRLEN];
+	if (host[0] == '[') {	/* written as libcurl writes it: [2001:db8::1] */
+		struct in6_addr a6;
+		if (hlen - 2 >= sizeof(ip6)) {
+			*why = "is not a valid IPv6 address";
+			return NULL;
+		}
+		memcpy(ip6, host + 1, hlen - 2);
+		ip6[hlen - 2] = '\0';
+		if (inet_pton(AF_INET6, ip6, &a6) != 1) {
+			*why = "is not a valid IPv6 address";
+			return NULL;
+		}
+		inet_ntop(AF_INET6, &a6, ip6, sizeof(ip6));
+		host = ip6;
+		hlen = strlen(ip6);
+	}
+	char *out = xasprintf("%s://%s%.*s%s:%ld", https ? "https" : "http",
+	    host == ip6 ? "[" : "", (int)hlen, host, host == ip6 ? "]" : "", port);
+	for (char *c = out; *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return out;
+}
+
+/* Optional: origins besides the feed's own that its alert, audio and
+ * redirect URIs may name (a CDN). Stored normalised. */
+static int
+parse_feed_allow_origins(struct parser *p, const config_setting_t *g,
+    struct feed_conf *f)
+{
+	const config_setting_t *list = config_setting_get_member(g, "allow_origins");
+	bool https_feed = strncasecmp(f->url, "https://", 8) == 0;
+
+	if (opt_strings(p, g, "allow_origins", "feed", &f->allow_origins,
+	    &f->nallow_origins) < 0)
+		return -1;
+	for (size_t i = 0; i < f->nallow_origins; i++) {
+		const config_setting_t *e = config_setting_is_aggregate(list) ?
+		    config_setting_get_elem(list, (unsigned)i) : list;
+		const char *why = NULL;
+		char *o = normalise_origin(f->allow_origins[i], &why);
+		if (o == NULL)
+			return fail(p, e, "allow_origins entry \"%s\" in feed '%s' %s",
+			    f->allow_origins[i], f->url, why);
+		if (https_feed && strncmp(o, "http://", 7) == 0) {
+			free(o);
+			return fail(p, e, "allow_origins entry \"%s\" is http but feed "
+			    "'%s' is https: bulletins would travel unencrypted; use https",
+			    f->allow_origins[i], f->url);
+		}
+		free(f->allow_origins[i]);
+		f->allow_origins[i] = o;
+	}
+	return 0;
+}
+
 static int
 parse_feed(struct parser *p, const config_setting_t *g, struct feed_conf *f)
 {
@@ -944,6 +1045,8 @@ parse_feed(struct parser *p, const config_setting_t *g, struct feed_conf *f)
 			    config_setting_get_elem(keys, (unsigned)i) : keys,
 			    "key '%s' does not exist (yet)", f->keys[i]);
 	}
+	if (parse_feed_allow_origins(p, g, f) < 0)
+		return -1;
 	return parse_feed_ca(p, g, f);
 }
 

@@ -62,6 +62,9 @@ struct feed_conf {
 	size_t nkeys;
 	enum priority max_priority;
 	char *ca;		/* PEM CA bundle trusted for HTTPS instead of the system store; NULL: system */
+	char **allow_origins;	/* other origins its URIs may name (a CDN), normalised
+				 * "scheme://host:port" (lowercase, port filled in) */
+	size_t nallow_origins;
 	int line;
 };
 

@@ -161,6 +161,7 @@ example_config_loads_with_documented_defaults(void **state)
 	assert_int_equal(cfg->feeds[0].max_priority, PRIO_EMERGENCY);
 	assert_int_equal(cfg->feeds[0].nkeys, 1);
 	assert_string_equal(cfg->feeds[0].keys[0], "/etc/loaxa/keys/province.pub");
+	assert_int_equal(cfg->feeds[0].nallow_origins, 0);	/* its own origin only */
 
 	assert_int_equal(cfg->nrelays, 1);
 	assert_string_equal(cfg->relays[0].name, "vov1");
@@ -651,6 +652,85 @@ feed_ca_is_optional_and_warned_when_missing(void **state)
 	assert_refused("feeds = ( { url = \"https://p/i.atom\";\n ca = 1; } );\n", 2, "ca");
 }
 
+/* A feed whose audio sits on a CDN lists the CDN's origin; entries are
+ * stored as bulletins/policy.c compares them, anything more is refused at
+ * the entry's line. */
+static void
+feed_allow_origins_are_normalised(void **state)
+{
+	static const char text[] =
+	    "feeds = (\n"
+	    "  { url = \"https://p.example/index.atom\"; keys = [ \"/nonexistent/p.pub\" ];\n"
+	    "    allow_origins = [ \"https://CDN.Example.gov.VN\",\n"
+	    "                      \"HTTPS://audio.example.gov.vn:8443/\",\n"
+	    "                      \"https://[2001:0DB8:0::1]\" ]; },\n"
+	    "  { url = \"http://q.example/index.atom\"; keys = [ \"/nonexistent/q.pub\" ];\n"
+	    "    allow_origins = \"http://cdn.q.example:8080\"; },\n"
+	    "  { url = \"http://r.example/index.atom\"; keys = [ \"/nonexistent/r.pub\" ];\n"
+	    "    allow_origins = [ \"https://cdn.r.example/\", \"http://cdn2.r.example\" ]; },\n"
+	    "  { url = \"https://s.example/index.atom\"; keys = [ \"/nonexistent/s.pub\" ]; }\n"
+	    ");\n";
+	struct warnings w;
+	struct config *cfg;
+
+	(void)state;
+	cfg = accept_text(text, &w);
+	assert_int_equal(cfg->nfeeds, 4);
+	assert_int_equal(cfg->feeds[0].nallow_origins, 3);
+	assert_string_equal(cfg->feeds[0].allow_origins[0], "https://cdn.example.gov.vn:443");
+	assert_string_equal(cfg->feeds[0].allow_origins[1], "https://audio.example.gov.vn:8443");
+	assert_string_equal(cfg->feeds[0].allow_origins[2], "https://[2001:db8::1]:443");
+	assert_int_equal(cfg->feeds[1].nallow_origins, 1);
+	assert_string_equal(cfg->feeds[1].allow_origins[0], "http://cdn.q.example:8080");
+	assert_int_equal(cfg->feeds[2].nallow_origins, 2);
+	assert_string_equal(cfg->feeds[2].allow_origins[0], "https://cdn.r.example:443");
+	assert_string_equal(cfg->feeds[2].allow_origins[1], "http://cdn2.r.example:80");
+	assert_int_equal(cfg->feeds[3].nallow_origins, 0);
+	assert_null(find_warning(&w, "t.conf:", "allow_origins"));
+	config_free(cfg);
+}
+
+#define FEED_HEAD "feeds = ( { url = \"https://p.example/index.atom\";\n"
+
+static void
+bad_allow_origins_are_refused_at_their_entry(void **state)
+{
+	(void)state;
+	assert_refused(FEED_HEAD "allow_origins = [ \"https://cdn.example\",\n"
+	    "  \"https://cdn.example/audio\" ]; } );\n", 3,
+	    "allow_origins entry \"https://cdn.example/audio\"");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://cdn.example/?x=1\" ]; } );\n",
+	    3, "without a path, query");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://cdn.example#top\" ]; } );\n",
+	    3, "\"https://cdn.example#top\"");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://user:pw@cdn.example\" ]; } );\n",
+	    3, "user name or password");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"ftp://cdn.example\" ]; } );\n",
+	    3, "\"ftp://cdn.example\" in feed 'https://p.example/index.atom' must start with "
+	    "http:// or https://");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"file:///srv\" ]; } );\n", 3, "file:///srv");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"cdn.example\" ]; } );\n", 3, "cdn.example");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://\" ]; } );\n", 3, "\"https://\"");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://cdn.example:0\" ]; } );\n",
+	    3, "valid port");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://cdn.example:65536\" ]; } );\n",
+	    3, "valid port");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://cdn.example:\" ]; } );\n",
+	    3, "valid port");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://[::1\" ]; } );\n", 3, "[::1");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://[1:2:3]\" ]; } );\n", 3,
+	    "not a valid IPv6 address");
+	assert_refused(FEED_HEAD "allow_origins = [\n \"https://cdn.example//\" ]; } );\n",
+	    3, "cdn.example//");
+	/* An http CDN under an https feed would carry the audio unencrypted. */
+	assert_refused(FEED_HEAD "allow_origins = [ \"https://a.example\",\n"
+	    "  \"http://cdn.example\" ]; } );\n", 3,
+	    "allow_origins entry \"http://cdn.example\" is http but feed "
+	    "'https://p.example/index.atom' is https");
+	assert_refused(FEED_HEAD "allow_origins = 5; } );\n", 2, "array of strings");
+	assert_refused(FEED_HEAD "allow_origins = [ 5 ]; } );\n", 2, "strings");
+}
+
 /* ------------------------------------------------------------------ */
 /* Files on disk */
 
@@ -889,6 +969,8 @@ main(void)
 		cmocka_unit_test(setting_in_the_wrong_group_is_called_misplaced),
 		cmocka_unit_test(missing_files_are_warned_but_accepted),
 		cmocka_unit_test(feed_ca_is_optional_and_warned_when_missing),
+		cmocka_unit_test(feed_allow_origins_are_normalised),
+		cmocka_unit_test(bad_allow_origins_are_refused_at_their_entry),
 		cmocka_unit_test(relative_paths_follow_the_config_file_not_the_cwd),
 		cmocka_unit_test(missing_file_is_refused_with_the_reason),
 		cmocka_unit_test(days_accept_names_ranges_lists_and_daily),
