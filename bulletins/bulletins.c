@@ -51,6 +51,8 @@ struct feed {
 	struct minisign_pubkey *keys;
 	size_t nkeys;
 	char *ca_file;			/* PEM CAs for its HTTPS instead of the system store, or NULL */
+	char **allow_origins;		/* other origins its URIs may name (a CDN) */
+	struct policy_origins origins;	/* url + allow_origins, for policy and fetch */
 	bool disabled;			/* its keys could not be loaded */
 	uint64_t timer;
 	uint64_t xfer;
@@ -552,7 +554,8 @@ fetch_audio(struct feed *f)
 		reject_final(f, reason);
 		return;
 	}
-	if (policy_resolve_uri(f->doc_url, f->res->uri, &url, reason, sizeof(reason)) != 0) {
+	if (policy_resolve_uri(f->doc_url, f->res->uri, &f->origins, &url, reason,
+	    sizeof(reason)) != 0) {
 		reject_final(f, reason);
 		return;
 	}
@@ -576,7 +579,7 @@ fetch_audio(struct feed *f)
 	f->tmp_audio = xasprintf("%s/.dl-%ld-%u.part", f->b->audio_dir, (long)getpid(),
 	    ++f->b->tmp_counter);
 	struct fetch_request req = { .url = url, .max_size = max_size, .audio = true,
-	    .out_path = f->tmp_audio, .ca_file = f->ca_file };
+	    .out_path = f->tmp_audio, .ca_file = f->ca_file, .origins = &f->origins };
 	f->xfer = fetch_start(f->b->fetcher, &req, on_audio, f);
 	free(url);
 }
@@ -703,7 +706,7 @@ on_document(void *arg, const struct fetch_result *r)
 	f->doc_url = xstrdup(r->final_url);
 	char *sig_url = xasprintf("%s.minisig", r->final_url);
 	struct fetch_request req = { .url = sig_url, .max_size = 64 * 1024,
-	    .ca_file = f->ca_file };
+	    .ca_file = f->ca_file, .origins = &f->origins };
 	f->xfer = fetch_start(f->b->fetcher, &req, on_signature, f);
 	free(sig_url);
 }
@@ -743,7 +746,7 @@ fetch_entry(struct feed *f, char *url)
 	struct entry_retry *rt = retry_find(f, url);
 	const struct store_doc *doc = store_doc_get(f->b->store, url);
 	struct fetch_request req = { .url = url, .max_size = POLICY_DOC_MAX,
-	    .ca_file = f->ca_file };
+	    .ca_file = f->ca_file, .origins = &f->origins };
 
 	f->entry_url = url;
 	f->doc_url = xstrdup(url);
@@ -776,8 +779,8 @@ next_entry(struct feed *f)
 		const struct atom_entry *e = &f->index->entries[f->pos++];
 		char *url = NULL;
 		f->entry_name = e->id ? e->id : e->cap_href;
-		if (policy_resolve_uri(f->base_url, e->cap_href, &url, reason,
-		    sizeof(reason)) != 0) {
+		if (policy_resolve_uri(f->base_url, e->cap_href, &f->origins, &url,
+		    reason, sizeof(reason)) != 0) {
 			reject_retry(f, reason);	/* reported once; nothing to record */
 			return;
 		}
@@ -862,7 +865,7 @@ start_poll(void *arg)
 		return;		/* a walk is still running; it schedules the next poll */
 	struct fetch_request req = { .url = f->url, .max_size = POLICY_DOC_MAX,
 	    .etag = sf ? sf->etag : NULL, .last_modified = sf ? sf->last_modified : NULL,
-	    .ca_file = f->ca_file };
+	    .ca_file = f->ca_file, .origins = &f->origins };
 
 	if (f->seen_etag != NULL || f->seen_lm != NULL) {
 		req.etag = f->seen_etag;
@@ -884,6 +887,12 @@ feed_init(struct bulletins *b, struct feed *f, const struct feed_conf *fc)
 	f->poll_s = fc->poll_s > 0 ? fc->poll_s : 15;
 	f->max_priority = fc->max_priority;
 	f->ca_file = fc->ca != NULL ? xstrdup(fc->ca) : NULL;
+	f->allow_origins = xcalloc(fc->nallow_origins + 1, sizeof(*f->allow_origins));
+	for (size_t i = 0; i < fc->nallow_origins; i++)
+		f->allow_origins[i] = xstrdup(fc->allow_origins[i]);
+	f->origins = (struct policy_origins){ .feed_url = f->url,
+	    .allowed = (const char *const *)f->allow_origins,
+	    .nallowed = fc->nallow_origins };
 	f->keys = xcalloc(fc->nkeys ? fc->nkeys : 1, sizeof(*f->keys));
 	for (size_t i = 0; i < fc->nkeys; i++) {
 		if (minisign_pubkey_load(fc->keys[i], &f->keys[f->nkeys], err, sizeof(err)) != 0) {
@@ -913,6 +922,9 @@ feed_fini(struct feed *f)
 	free(f->seen_etag);
 	free(f->seen_lm);
 	free(f->ca_file);
+	for (size_t i = 0; i < f->origins.nallowed; i++)
+		free(f->allow_origins[i]);
+	free(f->allow_origins);
 	free(f->keys);
 	free(f->url);
 }

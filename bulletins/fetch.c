@@ -28,7 +28,10 @@ struct transfer {
 	CURL *easy;
 	struct curl_slist *headers;
 	char *url;		/* current URL (changes on redirect) */
-	char *origin;		/* the request's URL: redirects must keep its scheme+host */
+	char *origin;		/* the request's URL: its scheme is the one enabled */
+	char *feed_url;		/* redirects keep this URL's origin ... */
+	char **allowed;		/* ... or go to one of these (allow_origins) */
+	size_t nallowed;
 	long long max_size;
 	char *out_path;
 	int out_fd;
@@ -300,6 +303,10 @@ transfer_free(struct transfer *t)
 		close(t->out_fd);
 	free(t->url);
 	free(t->origin);
+	free(t->feed_url);
+	for (size_t i = 0; i < t->nallowed; i++)
+		free(t->allowed[i]);
+	free(t->allowed);
 	free(t->out_path);
 	free(t->res.body);
 	free(t->res.etag);
@@ -338,11 +345,13 @@ deliver(struct transfer *t)
 	transfer_free(t);
 }
 
-/* Restarts t on a redirect target of the same scheme and host. */
+/* Restarts t on a redirect target that policy lets the feed follow. */
 static bool
 follow_redirect(struct transfer *t, char *reason, size_t reasonlen)
 {
 	char *target = NULL, *resolved = NULL;
+	struct policy_origins origins = { .feed_url = t->feed_url,
+	    .allowed = (const char *const *)t->allowed, .nallowed = t->nallowed };
 
 	curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &target);
 	if (target == NULL) {
@@ -353,7 +362,9 @@ follow_redirect(struct transfer *t, char *reason, size_t reasonlen)
 		snprintf(reason, reasonlen, "more than %d redirects", MAX_REDIRECTS);
 		return false;
 	}
-	if (policy_resolve_uri(t->origin, target, &resolved, reason, reasonlen) != 0)
+	/* A relative Location is relative to the URL that answered it. */
+	if (policy_resolve_uri(t->url, target, &origins, &resolved, reason,
+	    reasonlen) != 0)
 		return false;
 	curl_multi_remove_handle(t->f->multi, t->easy);
 	free(t->url);
@@ -367,6 +378,12 @@ follow_redirect(struct transfer *t, char *reason, size_t reasonlen)
 		return false;
 	}
 	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
+	/* An allowed origin may use the other of http/https (never file:,
+	 * never http under an https feed: policy refused those). */
+	char *scheme = scheme_of(t->url);
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, scheme);
+	curl_easy_setopt(t->easy, CURLOPT_REDIR_PROTOCOLS_STR, scheme);
+	free(scheme);
 	if (curl_multi_add_handle(t->f->multi, t->easy) != CURLM_OK) {
 		snprintf(reason, reasonlen, "cannot restart the transfer");
 		return false;
@@ -429,6 +446,19 @@ on_fail_timer(void *arg)
 	deliver(t);
 }
 
+static void
+copy_origins(struct transfer *t, const struct fetch_request *req)
+{
+	const struct policy_origins *o = req->origins;
+
+	t->feed_url = xstrdup(o != NULL && o->feed_url != NULL ? o->feed_url : req->url);
+	if (o == NULL || o->nallowed == 0)
+		return;
+	t->allowed = xcalloc(o->nallowed, sizeof(*t->allowed));
+	for (; t->nallowed < o->nallowed; t->nallowed++)
+		t->allowed[t->nallowed] = xstrdup(o->allowed[t->nallowed]);
+}
+
 uint64_t
 fetch_start(struct fetcher *f, const struct fetch_request *req,
     fetch_done_fn done, void *arg)
@@ -439,6 +469,7 @@ fetch_start(struct fetcher *f, const struct fetch_request *req,
 	t->id = ++f->next_id;
 	t->url = xstrdup(req->url);
 	t->origin = xstrdup(req->url);
+	copy_origins(t, req);
 	t->max_size = req->max_size > 0 ? req->max_size : POLICY_DOC_MAX;
 	t->out_fd = -1;
 	t->done = done;

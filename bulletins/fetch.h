@@ -7,7 +7,8 @@
  * Owns the transport rules: only the request's own scheme is enabled
  * (CURLOPT_PROTOCOLS_STR), certificates are always verified (against the
  * request's ca_file alone when it names one), redirects are
- * followed here (at most 3) and only to the same scheme and host, connect
+ * followed here (at most 3) and only to the feed's origin or one its
+ * allow_origins lists (bulletins/policy.c decides), connect
  * timeout 10 s, total 60 s for documents, longer for audio with a
  * low-speed limit, a size cap enforced while receiving, conditional GETs
  * (If-None-Match / If-Modified-Since). Content is not trusted here: the
@@ -22,6 +23,7 @@
 
 struct loop;
 struct fetcher;
+struct policy_origins;
 
 struct fetch_request {
 	const char *url;
@@ -30,6 +32,8 @@ struct fetch_request {
 	bool audio;				/* long timeout, low-speed limit */
 	const char *out_path;			/* write the body here; NULL: in memory */
 	const char *ca_file;			/* PEM CAs trusted instead of the system store, or NULL */
+	const struct policy_origins *origins;	/* where redirects may lead (copied);
+						 * NULL: url's own origin only */
 };
 
 struct fetch_result {

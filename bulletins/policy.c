@@ -235,7 +235,9 @@ policy_check(const struct cap_alert *a, const struct policy_settings *s,
 		v->outcome = POLICY_ACCEPT;
 }
 
-/* scheme, host and port of u (port defaulted from the scheme). */
+/* "scheme://host:port" of u, port defaulted from the scheme, lowercase:
+ * the form core/config.c stores allow_origins in. Hosts are compared
+ * case-insensitively (DNS names are), so both sides are lowercased here. */
 static int
 url_origin(CURLU *u, char *out, size_t outlen)
 {
@@ -249,18 +251,74 @@ url_origin(CURLU *u, char *out, size_t outlen)
 	if (snprintf(out, outlen, "%s://%s:%s", scheme, host ? host : "",
 	    port ? port : "") < (int)outlen)
 		r = 0;
+	for (char *c = out; r == 0 && *c != '\0'; c++)
+		*c = (char)tolower((unsigned char)*c);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(port);
 	return r;
 }
 
-int
-policy_resolve_uri(const char *base, const char *href, char **out,
-    char *reason, size_t reasonlen)
+/* Origin of url, or -1 if it is not a URL. */
+static int
+origin_of(const char *url, char *out, size_t outlen)
 {
 	CURLU *u = curl_url();
-	char want[512], got[512];
+	int r = -1;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK)
+		r = url_origin(u, out, outlen);
+	curl_url_cleanup(u);
+	return r;
+}
+
+static bool
+has_scheme(const char *origin, const char *scheme)
+{
+	size_t n = strlen(scheme);
+
+	return strncmp(origin, scheme, n) == 0 && strncmp(origin + n, "://", 3) == 0;
+}
+
+static bool
+listed(const char *origin, const struct policy_origins *o)
+{
+	for (size_t i = 0; o != NULL && i < o->nallowed; i++)
+		if (strcasecmp(origin, o->allowed[i]) == 0)
+			return true;
+	return false;
+}
+
+/* May a URI at origin got be followed from a feed at origin feed? */
+static bool
+origin_permitted(const char *feed, const char *got,
+    const struct policy_origins *o, char *why, size_t whylen)
+{
+	if (strcmp(feed, got) == 0)
+		return true;
+	/* The list never opens file: or other schemes, nor unencrypted
+	 * transport under an https feed (config refuses such entries too). */
+	bool web = has_scheme(got, "http") || has_scheme(got, "https");
+	if (web && listed(got, o)) {
+		if (!(has_scheme(feed, "https") && has_scheme(got, "http")))
+			return true;
+		snprintf(why, whylen, "http from an https feed");
+		return false;
+	}
+	snprintf(why, whylen, "scheme or host differs from the feed's (a CDN's "
+	    "origin can be listed in the feed's allow_origins)");
+	return false;
+}
+
+int
+policy_resolve_uri(const char *base, const char *href,
+    const struct policy_origins *origins, char **out, char *reason,
+    size_t reasonlen)
+{
+	const char *anchor = origins != NULL && origins->feed_url != NULL
+	    ? origins->feed_url : base;
+	CURLU *u = curl_url();
+	char want[512], got[512], why[160];
 	char *url = NULL;
 	int r = -1;
 
@@ -270,17 +328,13 @@ policy_resolve_uri(const char *base, const char *href, char **out,
 		return -1;
 	}
 	if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
-	    url_origin(u, want, sizeof(want)) != 0) {
+	    origin_of(anchor, want, sizeof(want)) != 0) {
 		snprintf(reason, reasonlen, "bad base URL %s", base);
 		goto done;
 	}
-	char *scheme = NULL;
-	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-	bool scheme_ok = scheme != NULL && (strcmp(scheme, "http") == 0 ||
-	    strcmp(scheme, "https") == 0 || strcmp(scheme, "file") == 0);
-	curl_free(scheme);
-	if (!scheme_ok) {
-		snprintf(reason, reasonlen, "refused URI scheme in %s", base);
+	if (!has_scheme(want, "http") && !has_scheme(want, "https") &&
+	    !has_scheme(want, "file")) {
+		snprintf(reason, reasonlen, "refused URI scheme in %s", anchor);
 		goto done;
 	}
 	/* Setting a URL on a handle holding one resolves it as relative. */
@@ -289,9 +343,8 @@ policy_resolve_uri(const char *base, const char *href, char **out,
 		snprintf(reason, reasonlen, "malformed URI \"%s\"", href ? href : "");
 		goto done;
 	}
-	if (strcmp(want, got) != 0) {
-		snprintf(reason, reasonlen,
-		    "refused URI %s: scheme or host differs from the feed's", href);
+	if (!origin_permitted(want, got, origins, why, sizeof(why))) {
+		snprintf(reason, reasonlen, "refused URI %s: %s", href, why);
 		goto done;
 	}
 	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {

@@ -2,9 +2,9 @@
  * policy: which bulletins a station accepts, as pure functions of a parsed
  * CAP message, the station's settings and the time, so every rule is unit
  * tested. Owns identity normalisation, priority derivation, plays/interval
- * defaults, URI confinement to the feed's scheme and host, audio resource
- * checks, digests (SHA-256, and CAP's SHA-1) and poll timing (jitter,
- * back-off). No I/O, no logging.
+ * defaults, URI confinement to the feed's origin (and its allow_origins),
+ * audio resource checks, digests (SHA-256, and CAP's SHA-1) and poll timing
+ * (jitter, back-off). No I/O, no logging.
  */
 #ifndef LOAXA_POLICY_H
 #define LOAXA_POLICY_H
@@ -69,11 +69,23 @@ int policy_priority(const struct cap_alert *a);
 void policy_check(const struct cap_alert *a, const struct policy_settings *s,
     time_t now, struct policy_verdict *v);
 
+/* Where a feed's URIs may lead: the origin (scheme, host, port) of
+ * feed_url, and the feed's allow_origins (a CDN), as core/config.c stores
+ * them: "scheme://host:port", lowercase, port filled in, http or https. */
+struct policy_origins {
+	const char *feed_url;
+	const char *const *allowed;
+	size_t nallowed;
+};
+
 /* Resolves href against base (curl_url, CURLU) into out (malloc'd). Refused
- * unless the result keeps base's scheme and host (and port), and the scheme
- * is http, https or file. 0, or -1 with reason. */
-int policy_resolve_uri(const char *base, const char *href, char **out,
-    char *reason, size_t reasonlen);
+ * unless the result keeps the feed's origin (base's when origins is NULL)
+ * or is one of origins->allowed; the scheme must be http, https or file,
+ * file only at a file:// feed's own origin, and never http from an https
+ * feed. Hosts compare case-insensitively. 0, or -1 with reason. */
+int policy_resolve_uri(const char *base, const char *href,
+    const struct policy_origins *origins, char **out, char *reason,
+    size_t reasonlen);
 
 /* The audio resource to air: the first audio/mpeg one with a usable digest
  * (64 or 40 hex digits) and an acceptable size; max_size gets the download

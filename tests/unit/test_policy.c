@@ -220,6 +220,7 @@ static const struct uri_case uri_cases[] = {
 	{ "file:///srv/feed/index.atom", "alerts/A.xml", "file:///srv/feed/alerts/A.xml" },
 	{ "file:///srv/feed/index.atom", "http://bul.example.vn/A.xml", NULL },
 	{ "ftp://bul.example.vn/index.atom", "alerts/A.xml", NULL },
+	{ "https://Bul.Example.VN/loaxa/index.atom", "https://bul.example.vn/A.xml", "https://bul.example.vn/A.xml" },
 };
 
 static void
@@ -229,12 +230,77 @@ uris_keep_the_feeds_scheme_and_host(void **state)
 	for (size_t i = 0; i < sizeof(uri_cases) / sizeof(uri_cases[0]); i++) {
 		const struct uri_case *c = &uri_cases[i];
 		char *out = NULL, reason[256] = "";
-		int r = policy_resolve_uri(c->base, c->href, &out, reason, sizeof(reason));
+		int r = policy_resolve_uri(c->base, c->href, NULL, &out, reason, sizeof(reason));
 		print_message("uri: %s + %s -> %s %s\n", c->base, c->href, out ? out : "-", reason);
 		if (c->want == NULL) {
 			assert_int_equal(r, -1);
 			assert_null(out);
 			assert_true(reason[0] != '\0');
+		} else {
+			assert_int_equal(r, 0);
+			assert_string_equal(out, c->want);
+		}
+		free(out);
+	}
+}
+
+/* A feed with a CDN: "https://cdn.example.vn:443" as config stores it. */
+static const char *const cdn_allowed[] = { "https://cdn.example.vn:443",
+	"https://audio.example.vn:8443" };
+static const struct policy_origins cdn_feed = { "https://bul.example.vn/loaxa/index.atom",
+	cdn_allowed, 2 };
+static const char *const http_cdn_allowed[] = { "http://cdn.example.vn:80" };
+/* Config refuses an http origin on an https feed; policy holds anyway. */
+static const struct policy_origins downgrade_feed = { "https://bul.example.vn/loaxa/index.atom",
+	http_cdn_allowed, 1 };
+static const struct policy_origins http_feed = { "http://bul.example.vn/loaxa/index.atom",
+	cdn_allowed, 2 };
+static const char *const file_allowed[] = { "file://:" };
+static const struct policy_origins file_entry_feed = { "http://bul.example.vn/index.atom",
+	file_allowed, 1 };
+
+struct allowed_case {
+	const struct policy_origins *o;
+	const char *base, *href, *want;	/* want NULL: refused */
+	const char *reason;		/* substring of the reason, when refused */
+};
+
+static const struct allowed_case allowed_cases[] = {
+	/* the feed's own origin still works, relative or absolute */
+	{ &cdn_feed, "https://bul.example.vn/loaxa/index.atom", "alerts/A.xml", "https://bul.example.vn/loaxa/alerts/A.xml", NULL },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "https://cdn.example.vn/a/A.mp3", "https://cdn.example.vn/a/A.mp3", NULL },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "https://cdn.example.vn:443/a/A.mp3", "https://cdn.example.vn:443/a/A.mp3", NULL },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "https://CDN.Example.VN/a/A.mp3", "https://CDN.Example.VN/a/A.mp3", NULL },
+	{ &cdn_feed, "https://BUL.example.vn/loaxa/alerts/A.xml", "https://bul.EXAMPLE.vn/A.mp3", "https://bul.EXAMPLE.vn/A.mp3", NULL },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "https://audio.example.vn:8443/A.mp3", "https://audio.example.vn:8443/A.mp3", NULL },
+	/* a CAP document on the CDN may name audio back on the feed's host */
+	{ &cdn_feed, "https://cdn.example.vn/a/A.xml", "https://bul.example.vn/audio/A.mp3", "https://bul.example.vn/audio/A.mp3", NULL },
+	{ &cdn_feed, "https://cdn.example.vn/a/A.xml", "../audio/A.mp3", "https://cdn.example.vn/audio/A.mp3", NULL },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "https://evil.example.com/A.mp3", NULL, "allow_origins" },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "https://cdn.example.vn.evil.com/A.mp3", NULL, "differs" },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "https://cdn.example.vn:8443/A.mp3", NULL, "differs" },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "https://audio.example.vn/A.mp3", NULL, "differs" },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "http://cdn.example.vn/A.mp3", NULL, "differs" },
+	{ &cdn_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "file:///etc/passwd", NULL, "refused URI" },
+	{ &downgrade_feed, "https://bul.example.vn/loaxa/alerts/A.xml", "http://cdn.example.vn/A.mp3", NULL, "http from an https feed" },
+	{ &http_feed, "http://bul.example.vn/loaxa/alerts/A.xml", "https://cdn.example.vn/A.mp3", "https://cdn.example.vn/A.mp3", NULL },
+	{ &file_entry_feed, "http://bul.example.vn/index.atom", "file:///etc/passwd", NULL, "refused URI" },
+};
+
+static void
+allow_origins_open_only_the_listed_origins(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(allowed_cases) / sizeof(allowed_cases[0]); i++) {
+		const struct allowed_case *c = &allowed_cases[i];
+		char *out = NULL, reason[256] = "";
+		int r = policy_resolve_uri(c->base, c->href, c->o, &out, reason, sizeof(reason));
+		print_message("allowed: %s + %s -> %s %s\n", c->base, c->href, out ? out : "-", reason);
+		if (c->want == NULL) {
+			assert_int_equal(r, -1);
+			assert_null(out);
+			assert_non_null(strstr(reason, c->reason));
+			assert_non_null(strstr(reason, "refused URI"));
 		} else {
 			assert_int_equal(r, 0);
 			assert_string_equal(out, c->want);
@@ -350,6 +416,7 @@ main(void)
 		cmocka_unit_test(future_message_is_retried_not_forgotten),
 		cmocka_unit_test(identity_is_trimmed_and_sent_normalised_to_utc),
 		cmocka_unit_test(uris_keep_the_feeds_scheme_and_host),
+		cmocka_unit_test(allow_origins_open_only_the_listed_origins),
 		cmocka_unit_test(audio_resource_rules),
 		cmocka_unit_test(digests_sha256_and_sha1_match_known_vectors),
 		cmocka_unit_test(polls_are_jittered_and_back_off_to_15_minutes),
