@@ -301,7 +301,11 @@ append_line(struct playedlog *log, const char *buf, size_t len)
 {
 	char err[256];
 
-	for (int attempt = 0; attempt < 3; attempt++) {
+	/* Each retry means a rotation happened between our open and our
+	 * lock: rare (once a day), but a slow process (valgrind, a loaded
+	 * Pi) racing a rotating one may lose a few rounds; a line is never
+	 * given up for that before many of them. */
+	for (int attempt = 0; attempt < 100; attempt++) {
 		if (log->fd < 0 && open_active(log, err, sizeof(err)) < 0)
 			return -1;
 		flock(log->fd, LOCK_SH);
