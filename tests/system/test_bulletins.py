@@ -553,3 +553,54 @@ def test_a_refused_entry_is_retried_after_its_back_off_and_when_its_text_changes
                       and l["result"] == "completed")
     d.stop()
     assert len(log_lines(d, r"bulletin \S*%s .*rejected" % ident)) == 1
+
+
+# --- origins: a CDN for the audio ----------------------------------------------
+
+def _station_with_origins(folder, feed, device, allow_origins=None):
+    item = 'url = "%s"; keys = [ "%s" ]; poll = 1;' % (feed.url, feed.pub)
+    if allow_origins is not None:
+        item += " allow_origins = [ %s ];" % ", ".join('"%s"' % o for o in allow_origins)
+    return harness.write_config(folder, device=device, extra="feeds = ( { %s } );" % item)
+
+
+def test_audio_on_another_origin_airs_only_when_the_feed_allows_it(
+        feed, nginx, tones, tmp_path, alsa_capture, start_daemon):
+    """The province moves its audio to a CDN: the signed CAP names
+    http://localhost:PORT/... while the feed is http://127.0.0.1:PORT/. A
+    station refuses it (one skipped line naming allow_origins, the audio never
+    asked for) until its feed lists that origin; then it airs."""
+    ident = feed.publish(tones(BUL_HZ, 1), "emergency", plays=1)
+    cdn = "http://localhost:%d" % nginx.port
+    audio_path = "/%s/audio/%s.mp3" % (feed.dir.name, ident)
+    feed.edit_cap(ident, lambda x: re.sub(r"<uri>[^<]*</uri>",
+                                          "<uri>%s%s</uri>" % (cdn, audio_path), x))
+    assert feed.url.startswith("http://127.0.0.1:%d/" % nginx.port)
+
+    # Default: the feed's own origin only.
+    conf = _station_with_origins(tmp_path / "strict", feed, alsa_capture.device)
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_log(r"bulletin \S*%s\S* .*rejected" % ident, timeout=10)
+    time.sleep(2.5)  # more polls: not reported or fetched again
+    assert d.running()
+    d.stop()
+    said = log_lines(d, r"%s.*rejected" % ident)
+    assert len(said) == 1, said
+    assert re.search(r"refused URI %s.*allow_origins" % re.escape(cdn + audio_path),
+                     said[0]), said[0]
+    skipped = bulletin_lines(d, ident)
+    assert [l["result"] for l in skipped] == ["skipped"], skipped
+    assert "allow_origins" in skipped[0]["reason"], skipped[0]
+    assert nginx.statuses(audio_path) == []
+    assert capture_labels(alsa_capture) == []
+
+    # The technician lists the CDN (as written: case and a trailing / do not matter).
+    conf = _station_with_origins(tmp_path / "cdn", feed, alsa_capture.device,
+                                 allow_origins=["HTTP://LocalHost:%d/" % nginx.port])
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_played(1, timeout=15, pred=lambda l: l.get("bulletin") == ident
+                      and l["result"] == "completed")
+    d.stop()
+    assert not log_lines(d, r"%s.*rejected" % ident)
+    assert nginx.statuses(audio_path) == [200]
+    assert [n for n, _, _ in capture_labels(alsa_capture)] == ["chime", "BUL"]
