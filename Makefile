@@ -168,7 +168,9 @@ clean:
 # against a sysroot of Debian's arm64/armhf -dev packages, made by `make deps-cross`
 # (tools/install-deps.sh --cross explains why a sysroot rather than host multiarch).
 # SYSROOT=/ uses host multiarch packages (dpkg --add-architecture) instead.
-# `make check-cross` builds both and runs the unit tests and `loaxad --check` under qemu-user.
+# `make check-cross` builds both and runs the unit tests and `loaxad --check` under qemu-user,
+# then the system tests that need no PulseAudio with the target programs under qemu-user
+# (tests/run-cross-system.sh; CROSS_SYSTEM=no leaves them out).
 CROSS_TRIPLETS := aarch64-linux-gnu arm-linux-gnueabihf
 SYSROOTS       ?= /opt/loaxa-sysroot
 deb_arch        = $(if $(filter aarch64-%,$(1)),arm64,$(if $(filter arm-%,$(1)),armhf,$(1)))
@@ -193,11 +195,16 @@ deps-cross:
 # Programs and unit tests of one CROSS build (the PulseAudio test tools are not cross-built).
 cross-build: $(PROGS) $(UNIT_TESTS)
 
+CROSS_SYSTEM ?= yes
 check-cross:
-	@set -e; for t in $(CROSS_TRIPLETS); do \
+	@set -e; failed=; for t in $(CROSS_TRIPLETS); do \
 	    $(MAKE) --no-print-directory CROSS=$$t cross-build; \
-	    sh tests/run-cross.sh $$t build-$$t $(SYSROOTS)/$$(case $$t in aarch64-*) echo arm64;; *) echo armhf;; esac); \
-	done
+	    root=$(SYSROOTS)/$$(case $$t in aarch64-*) echo arm64;; *) echo armhf;; esac); \
+	    sh tests/run-cross.sh $$t build-$$t $$root || failed="$$failed $$t-unit"; \
+	    if [ "$(CROSS_SYSTEM)" != no ]; then \
+	        sh tests/run-cross-system.sh $$t build-$$t $$root || failed="$$failed $$t-system"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make check-cross: failed:$$failed"; exit 1; fi
 	@echo "make check-cross: all cross tests passed"
 
 # The Pi's Debian packages, built here by dpkg-buildpackage -a with the cross compilers and
