@@ -330,34 +330,46 @@ ctl_create(struct loop *loop, struct station *st, const char *socket_path,
 		    socket_path, sizeof(sa.sun_path) - 1);
 		return NULL;
 	}
-	strcpy(sa.sun_path, socket_path);
 	snprintf(dir, sizeof(dir), "%s", socket_path);
 	char *slash = strrchr(dir, '/');
 	if (slash != NULL && slash != dir) {
 		*slash = '\0';
 		mkdir_p(dir, 0755);
 	}
+	strcpy(sa.sun_path, socket_path);
 	if (clear_stale_socket(&sa, err, errlen) < 0)
 		return NULL;
+	/*
+	 * Bound under a temporary name, given its mode and group, listening,
+	 * and only then renamed into place: a client that sees the path can
+	 * connect at once (no "connection refused" window while the group is
+	 * looked up), and never through a socket with the wrong permissions.
+	 */
+	struct sockaddr_un tmp = { .sun_family = AF_UNIX };
+	if (snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.new", socket_path) >=
+	    (int)sizeof(tmp.sun_path)) {
+		snprintf(err, errlen, "paths.socket: %.200s is too long", socket_path);
+		return NULL;
+	}
+	unlink(tmp.sun_path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (fd < 0 || bind(fd, (struct sockaddr *)&tmp, sizeof(tmp)) < 0) {
 		snprintf(err, errlen, "control socket %s: %s", socket_path,
 		    strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NULL;
 	}
-	/* Nobody can connect before listen(), so the mode is right before
-	 * the first client arrives. */
-	int bad = chmod(socket_path, 0660) < 0 ? -1 :
-	    set_group(socket_path, group, err, errlen) < 0 ? 1 :
-	    listen(fd, 16) < 0 ? -1 : 0;
+	int bad = chmod(tmp.sun_path, 0660) < 0 ? -1 :
+	    set_group(tmp.sun_path, group, err, errlen) < 0 ? 1 :
+	    listen(fd, 16) < 0 ? -1 :
+	    rename(tmp.sun_path, socket_path) < 0 ? -1 : 0;
 	if (bad < 0)
 		snprintf(err, errlen, "control socket %s: %s", socket_path,
 		    strerror(errno));
 	if (bad != 0) {
 		close(fd);
-		unlink(socket_path);
+		unlink(tmp.sun_path);
 		return NULL;
 	}
 	struct ctl *c = xcalloc(1, sizeof(*c));

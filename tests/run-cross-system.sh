@@ -81,16 +81,10 @@ done
 files="test_playout.py test_publish.py test_loaxactl.py test_bulletins.py test_harness.py"
 [ -e "$repo/tests/system/test_bulletins_https.py" ] && files="$files test_bulletins_https.py"
 select="not test_harness.py or generated_config_passes_loaxad_check"
-# Deselected under emulation only (pytest -k names), with the reason:
-# - the three tests whose first step is a raw connect() to the control socket: the
-#   `station` fixture waits for the socket FILE, but loaxad makes it at bind() and
-#   listens only after chmod and getgrnam() (control/ctl.c, ctl_create); under qemu
-#   getgrnam's NSS module search takes tens of ms, so connect() often gets
-#   ECONNREFUSED in that window (natively the window is far shorter). Put them back
-#   once the socket appears only when it listens (or the fixture waits for a listener).
-tight="test_garbage_gets_an_error_and_the_daemon_still_answers"
-tight="$tight or test_never_ending_clients_do_not_block_others"
-tight="$tight or test_a_client_that_never_reads_its_replies_is_dropped"
+# Deselected under emulation only (pytest -k names), with the reason: none now.
+# (The raw-connect control-socket tests were, until loaxad made its socket
+# visible only once it listens: control/ctl.c, ctl_create.)
+tight=""
 [ -z "$tight" ] || select="($select) and not ($tight)"
 
 log=$(mktemp)
