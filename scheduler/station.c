@@ -1140,6 +1140,24 @@ anything_playing(const struct station *st)
 	return pending_count(st) > 0;
 }
 
+/* Something waits in the player's queue, and all of it is the program's
+ * (dropping it only rewinds the program; nothing else would be lost). */
+static bool
+only_program_items_waiting(const struct station *st)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < INFLIGHT_MAX; i++) {
+		const struct air_item *it = &st->inflight[i];
+		if (!it->used || it->started)
+			continue;
+		if (!it->from_program)
+			return false;
+		any = true;
+	}
+	return any;
+}
+
 static int
 queue_op(struct station *st, const char *path, const char *kind,
     enum player_source source, char *err, size_t errlen)
@@ -1204,6 +1222,10 @@ station_play(struct station *st, const char *what, bool now, char *err, size_t e
 		stop_all(st, 200, "interrupted", "operator");
 		return 0;
 	}
+	/* Right after the item on air: the program's next item, already with
+	 * the player for a gapless join, goes back to wait its turn. */
+	if (only_program_items_waiting(st))
+		player_drop_queued(st->player);
 	fill(st);
 	return 0;
 }

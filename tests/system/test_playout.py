@@ -413,3 +413,24 @@ def test_clock_step_joins_only_the_slot_on_now_and_never_airs_missed_ones(
     got = captured_freqs(alsa_capture)
     assert 330 not in [round(f, -1) for f in got], got
     d.stop()
+
+
+def test_operator_play_airs_right_after_the_item_on_air_then_the_program_goes_on(
+        tmp_path, alsa_capture, start_daemon, tones):
+    start, end, _ = slot_times(1, 60)
+    conf = write_config(tmp_path, device=alsa_capture.device, slots=[
+        slot("s", start, end, ["file:%s" % tones(440, 3.0), "file:%s" % tones(880, 1.0)])])
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_log(r"slot s (starts|joined)", timeout=5)
+    time.sleep(2.0)                         # 440 on air, 880 already queued behind it
+    r = subprocess.run([str(harness.loaxactl_bin()), "-c", str(conf), "play", str(tones(660, 1.0))],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=10)
+    assert r.returncode == 0, r.stderr
+    lines = d.wait_for_played(3, timeout=15)
+    assert results(lines) == [
+        ("file", "tone-440-3.mp3", "completed"),
+        ("file", "tone-660-1.mp3", "completed"),
+        ("file", "tone-880-1.mp3", "completed"),
+    ]
+    assert close_to(captured_freqs(alsa_capture), [440, 660, 880])
+    d.stop()
