@@ -63,18 +63,6 @@ install_host_packages() {
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
 }
 
-# Rewrites absolute symlinks inside a sysroot to relative ones, so that both
-# the linker (--sysroot) and qemu (-L) stay inside it.
-relativize_symlinks() {
-    root=$1
-    find "$root" -type l | while read -r link; do
-        target=$(readlink "$link")
-        case "$target" in
-            /*) ln -sfn "$(realpath -m --relative-to="$(dirname "$link")" "$root$target")" "$link" ;;
-        esac
-    done
-}
-
 # Downloads SYSROOT_PKGS and their dependencies for ARCH with a private apt
 # state (the host's sources, the host's dpkg database untouched) and unpacks them.
 build_sysroot() {
@@ -105,7 +93,9 @@ build_sysroot() {
     $SUDO rm -rf "$state"
 }
 
-# Prints the function so it can run under sudo too.
+# Prints relativize_symlinks ROOT, so it runs under sudo too: it rewrites
+# absolute symlinks inside a sysroot to relative ones, so that both the linker
+# (--sysroot) and qemu (-L) stay inside it.
 typeset_relativize() {
     cat <<'FN'
 relativize_symlinks() {
