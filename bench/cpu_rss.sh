@@ -13,17 +13,9 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 make -s -C bench BUILD="$BUILD" >/dev/null
 DRIVER=$BUILD/bench/player_bench
 
-# The same file as bench/loaxad_cpu.sh, kept between runs (it takes ~20 s to make).
 CACHE=${LOAXA_BENCH_CACHE:-/tmp/loaxa-bench-cache}
-MP3=$CACHE/hour-$MIN.mp3
-if [ ! -s "$MP3" ]; then
-	echo "generating $MIN min of 128 kbit/s stereo MP3 into $MP3..." >&2
-	mkdir -p "$CACHE"
-	sox -n -r 44100 -c 2 -b 16 "$WORK/t.wav" synth "$((MIN * 60))" sine 440 sine 660 vol 0.5
-	lame --quiet -b 128 "$WORK/t.wav" "$MP3.part"
-	rm -f "$WORK/t.wav"
-	mv "$MP3.part" "$MP3"
-fi
+. "$(dirname "$0")/lib.sh"
+MP3=$(hour_mp3 "$CACHE" "$MIN" "$WORK")
 
 # measure NAME CMD...: prints "cpu_s rss_kib wall_s"
 measure() {
