@@ -13,6 +13,7 @@
 
 #include "audio/chime.h"
 #include "audio/gain.h"
+#include "tests/unit/audio_check.h"
 
 static void
 fill(int16_t *buf, size_t n, int16_t v)
@@ -124,18 +125,6 @@ fade_in_reaches_the_item_volume(void **state)
 	assert_int_equal(buf[0], 0);
 	assert_true(abs(buf[100] - 5000) <= 60);
 	assert_int_equal(buf[399], 10000);
-}
-
-/* Frequency from zero crossings of channel 0 over frames [from, to). */
-static double
-crossing_hz(const int16_t *buf, int ch, long from, long to, long rate)
-{
-	long n = 0;
-
-	for (long i = from + 1; i < to; i++)
-		if ((buf[(i - 1) * ch] < 0) != (buf[i * ch] < 0))
-			n++;
-	return n / 2.0 / ((double)(to - from) / (double)rate);
 }
 
 static int16_t *

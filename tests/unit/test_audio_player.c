@@ -23,6 +23,7 @@
 #include "audio/player.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "tests/unit/audio_check.h"
 
 struct env {
 	char dir[64];
@@ -162,18 +163,6 @@ read_capture(const struct env *e, long *samples)
 		fail_msg("%s", err);
 	*samples = (long)(len / sizeof(int16_t));
 	return buf;
-}
-
-/* Frequency from zero crossings of channel 0 over frames [from, to). */
-static double
-crossing_hz(const int16_t *buf, int ch, long from, long to, long rate)
-{
-	long n = 0;
-
-	for (long i = from + 1; i < to; i++)
-		if ((buf[(i - 1) * ch] < 0) != (buf[i * ch] < 0))
-			n++;
-	return n / 2.0 / ((double)(to - from) / (double)rate);
 }
 
 /* First and last frame louder than -20 dBFS on channel 0. */
