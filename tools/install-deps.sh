@@ -19,17 +19,22 @@ libconfig-dev libcurl4-openssl-dev libsodium-dev libxml2-dev libxml2-utils libja
 libcmocka-dev libsystemd-dev libpulse-dev pulseaudio pulseaudio-utils alsa-utils sox
 libsox-fmt-mp3 lame espeak-ng nginx-light minisign python3 python3-pytest python3-numpy
 clang libclang-rt-14-dev valgrind hyperfine curl tzdata ca-certificates systemd
-dpkg-dev debhelper devscripts lintian fakeroot adduser wrk openssl"
+dpkg-dev debhelper devscripts lintian fakeroot adduser wrk openssl
+ffmpeg libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libebur128-dev
+libespeak-ng-dev libgpiod-dev gpiod libseccomp-dev libmicrohttpd-dev libpq-dev postgresql
+libnginx-mod-nchan chromium chromium-driver python3-selenium stress-ng"
 
 CROSS_TOOLS="gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf binutils-aarch64-linux-gnu
 binutils-arm-linux-gnueabihf qemu-user file apt dpkg"
 # What the code links, fetched for each target architecture into its sysroot.
 SYSROOT_PKGS="libc6-dev libasound2-dev libmpg123-dev libconfig-dev libjansson-dev
-libcurl4-openssl-dev libsodium-dev libxml2-dev libsystemd-dev libcmocka-dev"
+libcurl4-openssl-dev libsodium-dev libxml2-dev libsystemd-dev libcmocka-dev
+libavformat-dev libavcodec-dev libswresample-dev libavutil-dev libebur128-dev
+libespeak-ng-dev libgpiod-dev libseccomp-dev libmicrohttpd-dev libpq-dev"
 CROSS_ARCHS="arm64 armhf"
 SYSROOTS="${LOAXA_SYSROOTS:-/opt/loaxa-sysroot}"
 # Bump when SYSROOT_PKGS changes so existing sysroots are rebuilt.
-SYSROOT_STAMP="v1 $SYSROOT_PKGS"
+SYSROOT_STAMP="v2 $SYSROOT_PKGS"
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi
 
