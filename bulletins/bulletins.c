@@ -19,7 +19,7 @@
 #include "bulletins/store.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "scheduler/loop.h"
+#include "core/loop.h"
 
 #define SEEN_MARGIN_S (2 * 24 * 3600)	/* remember identities past expiry (clock skew) */
 #define CANCEL_MEMORY_S (30 * 24 * 3600)

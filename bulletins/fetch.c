@@ -13,7 +13,7 @@
 
 #include "bulletins/policy.h"
 #include "core/log.h"
-#include "scheduler/loop.h"
+#include "core/loop.h"
 
 #define MAX_REDIRECTS 3
 #define CONNECT_TIMEOUT_S 10

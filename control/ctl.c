@@ -16,7 +16,7 @@
 #include "control/protocol.h"
 #include "core/log.h"
 #include "core/util.h"
-#include "scheduler/loop.h"
+#include "core/loop.h"
 
 static const struct ctl_cmd_entry *const commands[] = {
 	&ctl_cmd_status, &ctl_cmd_plan, &ctl_cmd_queue, &ctl_cmd_play,

@@ -15,7 +15,7 @@
 
 #include "core/log.h"
 #include "core/util.h"
-#include "scheduler/loop.h"
+#include "core/loop.h"
 
 /* One line can be long (a path, a reason) but never unbounded. */
 #define LINE_MAX_BYTES	(64 * 1024)

@@ -8,7 +8,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "core/log.h"
-#include "scheduler/loop.h"
+#include "core/loop.h"
 
 struct service {
 	struct loop *loop;

@@ -14,7 +14,7 @@
 #include "core/log.h"
 #include "core/service.h"
 #include "report/report.h"
-#include "scheduler/loop.h"
+#include "core/loop.h"
 #include "scheduler/station.h"
 #include "scheduler/timetable.h"
 
@@ -103,6 +103,14 @@ feeds_op(void *ctx, struct ctl_feed_item *out, size_t max)
 	struct daemon *d = ctx;
 
 	return ctl_feeds_from_bulletins(station_bulletins(d->station), out, max);
+}
+
+static void
+status_op(void *ctx, struct station_status *out)
+{
+	struct daemon *d = ctx;
+
+	station_get_status(d->station, out);
 }
 
 static const struct ctl_ops daemon_ops = {
@@ -200,7 +208,7 @@ main(int argc, char **argv)
 		station_destroy(d.station);
 		return 1;
 	}
-	d.report = report_create(d.loop, d.station, c, &daemon_ops, &d, err, sizeof(err));
+	d.report = report_create(d.loop, status_op, &d, c, &daemon_ops, &d, err, sizeof(err));
 	if (d.report == NULL)
 		log_warn("reports upward: %s; nothing is reported", err);
 	station_on_played(d.station, line_played, &d);

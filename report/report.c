@@ -21,8 +21,7 @@
 #include "core/log.h"
 #include "core/playedlog.h"
 #include "core/util.h"
-#include "scheduler/loop.h"
-#include "scheduler/station.h"
+#include "core/loop.h"
 
 #define BATCH_MAX_BYTES		(256 * 1024)
 #define BACKOFF_MIN_MS		5000
@@ -51,7 +50,8 @@ struct transfer {
 
 struct report {
 	struct loop *loop;
-	struct station *st;
+	status_fn status;
+	void *status_ctx;
 	const struct ctl_ops *ops;
 	void *ops_ctx;
 	char *url, *station_name, *state_dir, *log_path, *cursor_path;
@@ -504,7 +504,7 @@ heartbeat_json(struct report *r)
 	    "station", r->station_name, "time", ctl_json_time(time(NULL)),
 	    "version", LOAXA_VERSION, "online", 1);
 
-	station_get_status(r->st, &ss);
+	r->status(r->status_ctx, &ss);
 	json_object_set_new(hb, "uptime_s", json_integer(ss.started_at ?
 	    (json_int_t)(time(NULL) - ss.started_at) : 0));
 	json_object_set_new(hb, "on_air", ss.item_kind == NULL ? json_null() :
@@ -577,13 +577,15 @@ take_config(struct report *r, const struct config *cfg)
 }
 
 struct report *
-report_create(struct loop *loop, struct station *st, const struct config *cfg,
+report_create(struct loop *loop, status_fn status, void *status_ctx,
+    const struct config *cfg,
     const struct ctl_ops *ops, void *ops_ctx, char *err, size_t errlen)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
 
 	r->loop = loop;
-	r->st = st;
+	r->status = status;
+	r->status_ctx = status_ctx;
 	r->ops = ops;
 	r->ops_ctx = ops_ctx;
 	take_config(r, cfg);

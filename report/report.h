@@ -18,16 +18,17 @@
 
 #include "control/ctl.h"
 #include "core/config.h"
+#include "core/status.h"
 
 struct loop;
-struct station;
 struct report;
 
 /* Takes what it needs from cfg (copies). With report.url = "" the handle
- * does nothing. ops (may be NULL) gives the feeds for the heartbeat.
+ * does nothing. status (with status_ctx) gives the station's facts for the
+ * heartbeat; ops (may be NULL) gives the feeds.
  * NULL with err when the state folder is unusable. */
-struct report *report_create(struct loop *loop, struct station *st,
-    const struct config *cfg, const struct ctl_ops *ops, void *ops_ctx,
+struct report *report_create(struct loop *loop, status_fn status,
+    void *status_ctx, const struct config *cfg, const struct ctl_ops *ops, void *ops_ctx,
     char *err, size_t errlen);
 /* After a reload: new URL, interval, station name or paths. */
 void report_reconfigure(struct report *r, const struct config *cfg);

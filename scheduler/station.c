@@ -15,7 +15,7 @@
 #include "core/playedlog.h"
 #include "core/util.h"
 #include "playlists/m3u.h"
-#include "scheduler/loop.h"
+#include "core/loop.h"
 #include "scheduler/resume.h"
 #include "scheduler/timetable.h"
 

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/config.h"
+#include "core/status.h"
 
 struct loop;
 struct station;
@@ -25,25 +26,7 @@ void station_apply_config(struct station *st, struct config *cfg);
 void station_shutdown(struct station *st);
 void station_destroy(struct station *st);
 
-/* What loaxactl status shows. Strings point into the station; valid until
- * the next loop iteration. */
-struct station_status {
-	const char *slot;		/* NULL: no slot on air */
-	time_t slot_start, slot_end;
-	const char *item_kind;		/* NULL: nothing on air */
-	const char *item_source;
-	double item_elapsed_s;
-	double item_length_s;		/* -1 unknown */
-	const char *next_slot;
-	time_t next_slot_start;
-	int volume;
-	bool muted, muted_all;
-	bool device_ok;
-	const char *device;
-	const char *device_error;
-	unsigned long long underruns;
-	time_t started_at;		/* daemon start, for uptime */
-};
+/* What loaxactl status shows (struct in core/status.h). */
 void station_get_status(struct station *st, struct station_status *out);
 
 /* Operator commands (loaxactl). Return 0, or -1 with a message in err. */

@@ -1,4 +1,4 @@
-#include "scheduler/loop.h"
+#include "core/loop.h"
 
 #include <errno.h>
 #include <poll.h>
