@@ -38,6 +38,14 @@ LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libloaxa.a
 
+# The web layer both consoles share (web/README.md): its own library, so that
+# only the consoles link libmicrohttpd.
+WEB_PKGS   := libmicrohttpd
+WEB_SRCS   := $(wildcard web/*.c)
+WEB_LIB    := $(BUILD)/libloaxaweb.a
+WEB_LDLIBS := $(shell $(PKG_CONFIG) --libs $(WEB_PKGS))
+CFLAGS     += $(shell $(PKG_CONFIG) --cflags $(WEB_PKGS))
+
 CTL_SRCS := $(wildcard tools/loaxactl/*.c)
 PUB_SRCS := $(wildcard tools/publish/*.c)
 PROGS    := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-publish
@@ -68,6 +76,10 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
+$(WEB_LIB): $(WEB_SRCS:%.c=$(BUILD)/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
 $(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -80,6 +92,11 @@ $(BUILD)/loaxa-publish: $(PUB_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka) -o $@
+
+# Unit tests of the web layer link it too.
+$(BUILD)/tests/test_web_%: $(BUILD)/tests/unit/test_web_%.o $(WEB_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(WEB_LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka) -o $@
 
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
 	@mkdir -p $(dir $@)
