@@ -16,73 +16,17 @@
 #include "core/log.h"
 #include "core/util.h"
 
+#include "audio/pacing.h"
+#include "audio/player_int.h"
+
 #define DEFAULT_BUFFER_MS 200
 #define MIN_BUFFER_MS 100
-#define CHUNK_FRAMES_MAX 4096		/* >= a 50 ms period at 48 kHz */
-#define MAX_CHANNELS 2
 #define VOLUME_RAMP_MS 30		/* long enough not to click */
 #define RETRY_MS_FIRST 250
 #define RETRY_MS_MAX 5000
-/* A timed item due this soon after the last one keeps the card open, fed silence. */
-#define KEEP_OPEN_MS 3000
-/* The card is opened this long (plus its buffer) before a timed item's mark. */
-#define PREROLL_MARGIN_MS 300
+
 /* Format of synthesised items when no card is open (plug converts if needed). */
 static const struct audio_format synth_default_format = { 48000, 2 };
-
-struct queued {
-	struct player_item item;
-	uint64_t seq;			/* order of player_enqueue calls, from 1 */
-};
-
-struct player {
-	pthread_t thread;
-	const struct audio_out_ops *out_ops;
-
-	/* Commands [L], under lock; the player thread reads them. */
-	pthread_mutex_t lock;
-	pthread_cond_t wake;		/* on CLOCK_MONOTONIC */
-	bool wake_pending;		/* a command came since the last wait */
-	struct queued queue[PLAYER_QUEUE_MAX];
-	size_t q_head, q_len;
-	uint64_t next_seq;
-	struct queued *dropped;		/* removed by player_stop, to report */
-	size_t n_dropped, cap_dropped;
-	atomic_bool has_dropped;	/* n_dropped > 0, readable without lock */
-	char device[256];
-	int buffer_ms;
-	int preroll_ms;			/* open the card this long before a mark */
-	/* Also [L], read lock-free between chunks. */
-	atomic_uint_fast64_t stop_seq;	/* items with seq <= stop_seq are stopped */
-	atomic_uint stop_gen;		/* bumped by each player_stop */
-	atomic_int stop_fade_ms;
-	atomic_int volume;
-	atomic_bool quit;
-
-	/* Events [P], under ev_lock; the loop takes them. */
-	pthread_mutex_t ev_lock;
-	struct player_event *ev;
-	size_t ev_head, ev_len, ev_cap;
-	int efd;
-	bool device_ok;			/* stats, under ev_lock */
-	char device_error[256];
-	atomic_uint_fast64_t underruns, frames_written;
-
-	/* Player thread only. */
-	struct audio_out *out;
-	struct audio_format out_fmt;
-	char out_device[256];		/* name it was opened with, for messages */
-	uint64_t out_underruns;		/* of out, already added to underruns */
-	int16_t *chunk;			/* CHUNK_FRAMES_MAX frames, preallocated */
-	struct gain gain;
-	int retry_ms;			/* current device back-off, 0 when fine */
-	bool unpaced;			/* benchmarks: no clock guard */
-	int64_t pace_t0;		/* mono ms of the first write since reset, 0: reset */
-	int64_t pace_frames;		/* frames written since pace_t0 */
-	bool has_pending;		/* FINISHED of a fully written item, not yet sent */
-	struct player_event pending;
-	uint64_t pending_seq;
-};
 
 /* ---- events ---- */
 
@@ -118,8 +62,8 @@ post_started(struct player *p, uint64_t id, struct timespec when, double length_
 	post_event(p, &ev);
 }
 
-static void
-post_finished(struct player *p, uint64_t id, enum player_result result, bool started,
+void
+player_post_finished(struct player *p, uint64_t id, enum player_result result, bool started,
     double played_s, const char *reason)
 {
 	struct player_event ev = {
@@ -134,8 +78,8 @@ post_finished(struct player *p, uint64_t id, enum player_result result, bool sta
 /* ---- commands, seen from the player thread ---- */
 
 /* Sleeps up to ms, or less if a command arrives; never misses one. */
-static void
-wait_ms(struct player *p, int64_t ms)
+void
+player_wait_ms(struct player *p, int64_t ms)
 {
 	struct timespec until;
 
@@ -151,14 +95,14 @@ wait_ms(struct player *p, int64_t ms)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static bool
-is_stopped(struct player *p, const struct queued *q)
+bool
+player_is_stopped(struct player *p, const struct queued *q)
 {
 	return q->seq <= atomic_load(&p->stop_seq) || atomic_load(&p->quit);
 }
 
-static bool
-queue_empty(struct player *p)
+bool
+player_queue_empty(struct player *p)
 {
 	bool empty;
 
@@ -183,17 +127,11 @@ report_dropped(struct player *p)
 	atomic_store(&p->has_dropped, false);
 	pthread_mutex_unlock(&p->lock);
 	for (size_t i = 0; i < n; i++)
-		post_finished(p, list[i].item.id, PLAY_STOPPED, false, 0, "stopped before it began");
+		player_post_finished(p, list[i].item.id, PLAY_STOPPED, false, 0, "stopped before it began");
 	free(list);
 }
 
 /* ---- the card ---- */
-
-static double
-frames_to_s(long frames, long rate)
-{
-	return (double)frames / (double)rate;
-}
 
 /* When a frame written now would be heard. */
 static struct timespec
@@ -204,8 +142,8 @@ heard_at(struct player *p)
 	return timespec_add_ms(real_now(), p->out ? d * 1000 / p->out_fmt.rate : 0);
 }
 
-static void
-close_device(struct player *p)
+void
+player_close_device(struct player *p)
 {
 	if (!p->out)
 		return;
@@ -215,45 +153,11 @@ close_device(struct player *p)
 }
 
 /* Discards what the card holds; the clock guard starts afresh. */
-static void
-drop_output(struct player *p)
+void
+player_drop_output(struct player *p)
 {
 	p->out_ops->drop(p->out);
 	p->pace_t0 = 0;
-}
-
-/*
- * ALSA's null and file plugins take every frame at once and report no delay:
- * on such a device (the demo without a sound card, CI) a station would air
- * an hour in a second. Writes to a card that reports no delay are held so it
- * never gets more than a buffer ahead of the clock.
- */
-static void
-hold_to_clock(struct player *p, const struct queued *cur, long n)
-{
-	long rate = p->out_fmt.rate;
-	long buffer = (long)p->out_ops->buffer_frames(p->out);
-
-	if (p->unpaced)
-		return;
-	/* A card that reports what it holds keeps time by blocking in write. */
-	if (p->out_ops->delay(p->out) > 0) {
-		p->pace_t0 = 0;
-		return;
-	}
-	if (p->pace_t0 == 0) {
-		p->pace_t0 = mono_ms();
-		p->pace_frames = 0;
-	}
-	for (;;) {
-		int64_t allowed = (mono_ms() - p->pace_t0) * rate / 1000 + buffer - p->pace_frames;
-		/* A fade is paced like the rest; a cut at once is not held. */
-		if (n <= allowed || atomic_load(&p->quit) ||
-		    (is_stopped(p, cur) && atomic_load(&p->stop_fade_ms) == 0))
-			break;
-		wait_ms(p, (n - allowed) * 1000 / rate + 1);
-	}
-	p->pace_frames += n;
 }
 
 static void
@@ -291,7 +195,7 @@ device_failed(struct player *p, const struct queued *cur, bool started, double p
 	struct queued flushed[PLAYER_QUEUE_MAX];
 	size_t n;
 
-	close_device(p);
+	player_close_device(p);
 	p->retry_ms = p->retry_ms ? p->retry_ms * 2 : RETRY_MS_FIRST;
 	if (p->retry_ms > RETRY_MS_MAX)
 		p->retry_ms = RETRY_MS_MAX;
@@ -325,8 +229,8 @@ device_failed(struct player *p, const struct queued *cur, bool started, double p
 }
 
 /* The card vanished mid-write (unplugged USB card: -ENODEV, -EBADFD, -EIO). */
-static void
-write_failed(struct player *p, const struct queued *cur, bool started, double played_s, int rc)
+void
+player_write_failed(struct player *p, const struct queued *cur, bool started, double played_s, int rc)
 {
 	char why[sizeof(p->out_device) + 64];
 
@@ -338,44 +242,21 @@ write_failed(struct player *p, const struct queued *cur, bool started, double pl
 static void
 flush_pending(struct player *p)
 {
+	struct timespec now = real_now();
+
 	if (!p->has_pending)
 		return;
-	p->pending.when = heard_at(p);
+	/*
+	 * While the card still holds frames, their end is measured now. Once it
+	 * ran dry, the end projected at the last write is the truth: this thread
+	 * may notice the empty card much later (a loaded machine, valgrind).
+	 */
+	if (p->out && p->out_ops->delay(p->out) > 0)
+		p->pending.when = heard_at(p);
+	else if (timespec_diff_s(&p->pending.when, &now) > 0)
+		p->pending.when = now;
 	post_event(p, &p->pending);
 	p->has_pending = false;
-}
-
-/*
- * Lets the buffered audio play out without blocking in snd_pcm_drain, so
- * commands are still seen. With until_empty false, a newly queued item ends
- * the wait: it then follows what is buffered with no gap.
- */
-static void
-soft_drain(struct player *p, bool until_empty)
-{
-	int64_t deadline;
-	long d;
-
-	if (!p->out || (d = p->out_ops->delay(p->out)) <= 0)
-		return;
-	p->out_ops->start(p->out);	/* an item shorter than the buffer never started */
-	deadline = mono_ms() + d * 1000 / p->out_fmt.rate + 500;
-	while ((d = p->out_ops->delay(p->out)) > 0 && mono_ms() < deadline) {
-		if (atomic_load(&p->quit))
-			return;
-		if (p->has_pending && atomic_load(&p->stop_seq) >= p->pending_seq) {
-			/* Stopped while its tail plays: cut the tail too. */
-			drop_output(p);
-			p->pending.result = PLAY_STOPPED;
-			p->pending.played_s -= frames_to_s(d, p->out_fmt.rate);
-			if (p->pending.played_s < 0)
-				p->pending.played_s = 0;
-			return;
-		}
-		if (!until_empty && !queue_empty(p))
-			return;
-		wait_ms(p, d * 1000 / p->out_fmt.rate < 20 ? d * 1000 / p->out_fmt.rate + 1 : 20);
-	}
 }
 
 /* Opens the card at fmt, or keeps it if it already has fmt. */
@@ -389,8 +270,8 @@ ensure_device(struct player *p, const struct queued *cur, const struct audio_for
 		return true;
 	if (p->out) {
 		/* The source could not take the card's format: a short gap, then reopen. */
-		soft_drain(p, true);
-		close_device(p);
+		pacing_soft_drain(p, true);
+		player_close_device(p);
 	}
 	pthread_mutex_lock(&p->lock);
 	snprintf(device, sizeof(device), "%s", p->device);
@@ -428,109 +309,6 @@ open_source(struct player *p, const struct player_item *it, char *err, size_t er
 	return NULL;
 }
 
-static bool
-is_timed(const struct player_item *it)
-{
-	return it->start_at.tv_sec != 0 || it->start_at.tv_nsec != 0;
-}
-
-static int64_t
-ms_until(const struct timespec *t)
-{
-	struct timespec now = real_now();
-
-	return (int64_t)(timespec_diff_s(t, &now) * 1000);
-}
-
-/*
- * Before a timed item: if the mark is far, let the card go and sleep until
- * shortly before it. Returns false if the item was stopped meanwhile.
- */
-static bool
-wait_for_mark(struct player *p, const struct queued *cur)
-{
-	int64_t lead, preroll;
-
-	if (p->out && ms_until(&cur->item.start_at) > KEEP_OPEN_MS) {
-		soft_drain(p, true);
-		close_device(p);
-	}
-	/* The card is opened this long before the mark: at least a buffer and
-	 * a margin, more where the config says so (a PulseAudio sink that was
-	 * just started blocks the first writes for most of a second). */
-	pthread_mutex_lock(&p->lock);
-	preroll = p->buffer_ms + PREROLL_MARGIN_MS;
-	if (p->preroll_ms > preroll)
-		preroll = p->preroll_ms;
-	pthread_mutex_unlock(&p->lock);
-	while (!p->out && (lead = ms_until(&cur->item.start_at) - preroll) > 0) {
-		if (is_stopped(p, cur))
-			break;
-		wait_ms(p, lead < 1000 ? lead : 1000);
-	}
-	if (is_stopped(p, cur)) {
-		post_finished(p, cur->item.id, PLAY_STOPPED, false, 0, "stopped before it began");
-		return false;
-	}
-	return true;
-}
-
-/*
- * Writes silence so that the next frame written reaches the card at the
- * item's mark: frames to the mark minus what the card still holds
- * (snd_pcm_delay). Returns false if stopped or the card failed (reported).
- */
-static bool
-preroll_silence(struct player *p, const struct queued *cur)
-{
-	long rate = p->out_fmt.rate;
-	long period = (long)p->out_ops->period_frames(p->out);
-	long buffer = (long)p->out_ops->buffer_frames(p->out);
-	int64_t t0 = mono_ms(), written = 0;
-
-	if (period > CHUNK_FRAMES_MAX)
-		period = CHUNK_FRAMES_MAX;
-	memset(p->chunk, 0, (size_t)period * (size_t)p->out_fmt.channels * sizeof(int16_t));
-	for (;;) {
-		struct timespec now;
-		long d, need, allowed, n;
-		int rc;
-
-		if (is_stopped(p, cur)) {
-			drop_output(p);
-			post_finished(p, cur->item.id, PLAY_STOPPED, false, 0, "stopped before it began");
-			return false;
-		}
-		d = p->out_ops->delay(p->out);
-		now = real_now();
-		need = (long)(timespec_diff_s(&cur->item.start_at, &now) * (double)rate) - d;
-		if (need <= 0)
-			break;
-		/*
-		 * A card that does not keep time (ALSA's null device takes
-		 * everything at once) must not get more than a buffer ahead
-		 * of the clock, or this loop would spin.
-		 */
-		allowed = (long)((mono_ms() - t0) * rate / 1000 + buffer - written);
-		n = need < period ? need : period;
-		if (n > allowed) {
-			wait_ms(p, period * 1000 / rate);
-			continue;
-		}
-		rc = p->out_ops->write(p->out, p->chunk, (size_t)n);
-		if (rc < 0) {
-			write_failed(p, cur, false, 0, rc);
-			return false;
-		}
-		written += n;
-		if (n == need)
-			break;
-	}
-	p->out_ops->start(p->out);
-	p->pace_t0 = 0;
-	return true;
-}
-
 /* Between chunks: a stop starts (or shortens) the fade; a new volume ramps. */
 static bool
 follow_commands(struct player *p, const struct queued *cur, bool started, bool *stopping,
@@ -538,9 +316,9 @@ follow_commands(struct player *p, const struct queued *cur, bool started, bool *
 {
 	long rate = p->out_fmt.rate;
 
-	if (atomic_load(&p->has_dropped) && !is_stopped(p, cur))
+	if (atomic_load(&p->has_dropped) && !player_is_stopped(p, cur))
 		report_dropped(p);	/* promptly, not only when this item ends */
-	if (is_stopped(p, cur) && (!*stopping || *stop_gen != atomic_load(&p->stop_gen))) {
+	if (player_is_stopped(p, cur) && (!*stopping || *stop_gen != atomic_load(&p->stop_gen))) {
 		int64_t frames = (int64_t)atomic_load(&p->stop_fade_ms) * rate / 1000;
 
 		*stop_gen = atomic_load(&p->stop_gen);
@@ -589,11 +367,11 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 			post_started(p, cur->item.id, heard_at(p), src->length_s);
 			started = true;
 		}
-		hold_to_clock(p, cur, n);
+		pacing_hold_to_clock(p, cur, n);
 		rc = p->out_ops->write(p->out, p->chunk, (size_t)n);
 		count_underruns(p);
 		if (rc < 0) {
-			write_failed(p, cur, true, frames_to_s(frames, rate), rc);
+			player_write_failed(p, cur, true, player_frames_to_s(frames, rate), rc);
 			return;
 		}
 		if (frames == 0)
@@ -601,21 +379,21 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 		frames += n;
 		atomic_fetch_add(&p->frames_written, (uint64_t)n);
 	}
-	if (stopping || is_stopped(p, cur)) {
+	if (stopping || player_is_stopped(p, cur)) {
 		long d;
 
 		if (stopping && !atomic_load(&p->quit))
-			soft_drain(p, true);	/* the fade's end is in the buffer: let it be heard */
+			pacing_soft_drain(p, true);	/* the fade's end is in the buffer: let it be heard */
 		d = p->out_ops->delay(p->out);
 
-		drop_output(p);
-		post_finished(p, cur->item.id, PLAY_STOPPED, started,
-		    frames_to_s(frames - d, rate), started ? "stopped" : "stopped before it began");
+		player_drop_output(p);
+		player_post_finished(p, cur->item.id, PLAY_STOPPED, started,
+		    player_frames_to_s(frames - d, rate), started ? "stopped" : "stopped before it began");
 		return;
 	}
 	if (!started) {
 		/* Nothing of it reached the card: report at once. */
-		post_finished(p, cur->item.id, n < 0 ? PLAY_FAILED : PLAY_COMPLETED, false, 0,
+		player_post_finished(p, cur->item.id, n < 0 ? PLAY_FAILED : PLAY_COMPLETED, false, 0,
 		    n < 0 ? err : "");
 		return;
 	}
@@ -625,7 +403,8 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 	p->pending.id = cur->item.id;
 	p->pending.result = n < 0 ? PLAY_FAILED : PLAY_COMPLETED;
 	p->pending.started = true;
-	p->pending.played_s = frames_to_s(frames, rate);
+	p->pending.played_s = player_frames_to_s(frames, rate);
+	p->pending.when = heard_at(p);	/* projected: its last sample, if nothing stalls */
 	snprintf(p->pending.reason, sizeof(p->pending.reason), "%s", n < 0 ? err : "");
 	p->pending_seq = cur->seq;
 	p->has_pending = true;
@@ -638,19 +417,19 @@ play(struct player *p, const struct queued *cur)
 	char err[256];
 
 	flush_pending(p);
-	if (is_stopped(p, cur)) {
-		post_finished(p, cur->item.id, PLAY_STOPPED, false, 0, "stopped before it began");
+	if (player_is_stopped(p, cur)) {
+		player_post_finished(p, cur->item.id, PLAY_STOPPED, false, 0, "stopped before it began");
 		return;
 	}
-	if (is_timed(&cur->item) && !wait_for_mark(p, cur))
+	if (pacing_is_timed(&cur->item) && !pacing_wait_for_mark(p, cur))
 		return;
 	src = open_source(p, &cur->item, err, sizeof(err));
 	if (!src) {
-		post_finished(p, cur->item.id, PLAY_FAILED, false, 0, err);
+		player_post_finished(p, cur->item.id, PLAY_FAILED, false, 0, err);
 		return;
 	}
 	if (ensure_device(p, cur, &src->fmt) &&
-	    (!is_timed(&cur->item) || preroll_silence(p, cur)))
+	    (!pacing_is_timed(&cur->item) || pacing_preroll_silence(p, cur)))
 		stream(p, cur, src);
 	audio_source_close(src);
 }
@@ -673,11 +452,11 @@ next_item(struct player *p, struct queued *out)
 		}
 		pthread_mutex_unlock(&p->lock);
 		if (p->out) {
-			soft_drain(p, false);
-			if (!queue_empty(p) || atomic_load(&p->quit))
+			pacing_soft_drain(p, false);
+			if (!player_queue_empty(p) || atomic_load(&p->quit))
 				continue;	/* a new item follows what is buffered */
 			flush_pending(p);
-			close_device(p);	/* idle: the card is free for others */
+			player_close_device(p);	/* idle: the card is free for others */
 			continue;
 		}
 		flush_pending(p);
@@ -697,7 +476,7 @@ player_main(void *arg)
 
 	while (next_item(p, &cur))
 		play(p, &cur);
-	close_device(p);
+	player_close_device(p);
 	return NULL;
 }
 
