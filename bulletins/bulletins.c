@@ -58,6 +58,7 @@ struct feed {
 	uint64_t xfer;
 	int failures;
 	bool failing;
+	bool empty;			/* the index answered 404/410: nothing published yet */
 	time_t last_fetch;
 	char outcome[1200];
 	/* validators of the index last walked in full in this run: an
@@ -97,6 +98,7 @@ struct bulletins {
 	size_t nareas;
 	bool allow_test;
 	int default_lifetime_s;
+	int retry_max_s;		/* a failing feed waits at most max(poll, this) */
 	char *audio_dir;
 	struct feed *feeds;
 	size_t nfeeds;
@@ -264,25 +266,55 @@ retries_free(struct feed *f)
 static void
 feed_failed(struct feed *f, const char *what)
 {
+	int max_s = f->b->retry_max_s > f->poll_s ? f->b->retry_max_s : f->poll_s;
+
 	f->failures++;
 	snprintf(f->outcome, sizeof(f->outcome), "failing: %s", what);
 	if (!f->failing)
 		log_warn("feed %s failing: %s; retrying with back-off up to %d s",
-		    f->url, what, POLICY_BACKOFF_MAX_S);
+		    f->url, what, max_s);
 	f->failing = true;
 	clear_walk(f);
-	schedule_poll(f, policy_backoff_delay_ms(f->poll_s, f->failures, random_unit()));
+	schedule_poll(f, policy_backoff_delay_ms(f->poll_s, f->failures,
+	    f->b->retry_max_s, random_unit()));
 }
 
+/* The server answered (any status): whatever failed is over. */
 static void
-feed_reachable(struct feed *f, const char *outcome)
+feed_answered(struct feed *f)
 {
 	if (f->failing)
 		log_notice("feed %s reachable again after %d failed polls", f->url,
 		    f->failures);
 	f->failing = false;
 	f->failures = 0;
+}
+
+static void
+feed_reachable(struct feed *f, const char *outcome)
+{
+	feed_answered(f);
+	if (f->empty)
+		log_notice("feed %s has an index again; polled every %d s as before",
+		    f->url, f->poll_s);
+	f->empty = false;
 	snprintf(f->outcome, sizeof(f->outcome), "%s", outcome);
+}
+
+/* 404/410 for the index: the province has published nothing yet (or a
+ * deployment is half-way). That is an empty feed, not a failure: it keeps
+ * its poll, so the first bulletin published airs as soon as any other. */
+static void
+feed_empty(struct feed *f, long status)
+{
+	feed_answered(f);
+	if (!f->empty)
+		log_notice("feed %s has no index (HTTP %ld): an empty feed for now, "
+		    "still polled every %d s", f->url, status, f->poll_s);
+	f->empty = true;
+	snprintf(f->outcome, sizeof(f->outcome), "empty: HTTP %ld", status);
+	clear_walk(f);
+	schedule_poll(f, policy_poll_delay_ms(f->poll_s, random_unit()));
 }
 
 static void
@@ -825,6 +857,10 @@ on_index(void *arg, const struct fetch_result *r)
 
 	f->xfer = 0;
 	f->last_fetch = time(NULL);
+	if (!r->ok && (r->status == 404 || r->status == 410)) {
+		feed_empty(f, r->status);
+		return;
+	}
 	if (!r->ok) {
 		feed_failed(f, r->err);
 		return;
@@ -942,6 +978,8 @@ apply_config(struct bulletins *b, const struct config *cfg)
 	b->allow_test = cfg->bulletins.allow_test;
 	b->default_lifetime_s = cfg->bulletins.default_lifetime_s > 0
 	    ? cfg->bulletins.default_lifetime_s : POLICY_DEFAULT_LIFETIME_S;
+	b->retry_max_s = cfg->bulletins.retry_max_s > 0
+	    ? cfg->bulletins.retry_max_s : POLICY_RETRY_MAX_S;
 	b->nfeeds = cfg->nfeeds;
 	b->feeds = xcalloc(b->nfeeds ? b->nfeeds : 1, sizeof(*b->feeds));
 	for (size_t i = 0; i < b->nfeeds; i++)

@@ -558,13 +558,14 @@ policy_poll_delay_ms(int poll_s, double r)
 }
 
 int64_t
-policy_backoff_delay_ms(int poll_s, int failures, double r)
+policy_backoff_delay_ms(int poll_s, int failures, int max_s, double r)
 {
 	double s = poll_s > 0 ? poll_s : 1;
+	double cap = max_s > s ? max_s : s;
 
-	for (int i = 0; i < failures && s < POLICY_BACKOFF_MAX_S; i++)
+	for (int i = 0; i < failures && s < cap; i++)
 		s *= 2;
-	if (s > POLICY_BACKOFF_MAX_S)
-		s = POLICY_BACKOFF_MAX_S;
+	if (s > cap)
+		s = cap;
 	return jittered(s * 1000.0, r);
 }

@@ -23,7 +23,7 @@
 #define POLICY_DEFAULT_LIFETIME_S 3600
 #define POLICY_DOC_MAX		(1024 * 1024)	/* index, CAP, signature */
 #define POLICY_AUDIO_MAX	(50LL * 1024 * 1024)
-#define POLICY_BACKOFF_MAX_S	900
+#define POLICY_RETRY_MAX_S	60		/* a failing feed waits at most max(poll, this) */
 #define POLICY_EMERGENCY_PLAYS	3
 #define POLICY_EMERGENCY_INTERVAL_S 30
 #define POLICY_REASON_LEN	256
@@ -111,7 +111,9 @@ bool policy_digest_matches(const char *expected, const char *sha256_hex, const c
 /* Next poll delay: poll_s with jitter of +-15% (r uniform in [0,1)). */
 int64_t policy_poll_delay_ms(int poll_s, double r);
 /* Delay after `failures` consecutive failures (>= 1): poll_s doubling each
- * time, at most POLICY_BACKOFF_MAX_S, with the same jitter. */
-int64_t policy_backoff_delay_ms(int poll_s, int failures, double r);
+ * time, at most max(poll_s, max_s), with the same jitter. The cap is short
+ * (POLICY_RETRY_MAX_S by default): an alert published just after a server
+ * comes back must not wait for a long back-off. */
+int64_t policy_backoff_delay_ms(int poll_s, int failures, int max_s, double r);
 
 #endif

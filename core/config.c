@@ -31,6 +31,7 @@
 #define DEF_PREROLL_MS	1500
 #define DEF_POLL_S	15
 #define DEF_LIFETIME_S	3600
+#define DEF_RETRY_MAX_S	60	/* an alert must not wait longer for a failing feed */
 #define DEF_REPORT_S	300
 #define DEF_KEEP_DAYS	30
 #define DEF_CTL_GROUP	"loaxa"
@@ -66,7 +67,7 @@ static const char *const exc_slot_names[] = { "name", "start", "end", "volume",
 	"loop", "program", NULL };
 static const char *const exception_names[] = { "date", "mode", "slots", NULL };
 static const char *const bulletins_names[] = { "allow_test", "default_lifetime",
-	NULL };
+	"retry_max", NULL };
 static const char *const report_names[] = { "url", "interval", NULL };
 static const char *const log_names[] = { "keep_days", NULL };
 static const char *const control_names[] = { "group", NULL };
@@ -773,6 +774,7 @@ config_defaults(void)
 	cfg->audio.pace = true;
 	cfg->bulletins.allow_test = false;
 	cfg->bulletins.default_lifetime_s = DEF_LIFETIME_S;
+	cfg->bulletins.retry_max_s = DEF_RETRY_MAX_S;
 	cfg->report.url = xstrdup("");
 	cfg->report.interval_s = DEF_REPORT_S;
 	cfg->log.keep_days = DEF_KEEP_DAYS;
@@ -1084,7 +1086,9 @@ parse_small_groups(struct parser *p, const config_setting_t *root)
 		if (opt_bool(p, b, "allow_test", "group 'bulletins'",
 			&cfg->bulletins.allow_test) < 0 ||
 		    opt_int(p, b, "default_lifetime", "group 'bulletins'", 1, INT_MAX,
-			&cfg->bulletins.default_lifetime_s) < 0)
+			&cfg->bulletins.default_lifetime_s) < 0 ||
+		    opt_int(p, b, "retry_max", "group 'bulletins'", 1, DEF_RETRY_MAX_S,
+			&cfg->bulletins.retry_max_s) < 0)
 			return -1;
 	}
 	if (r) {

@@ -109,6 +109,7 @@ struct config {
 	struct {
 		bool allow_test;	/* air CAP status "Test" messages */
 		int default_lifetime_s;	/* a bulletin without <expires> lives this long */
+		int retry_max_s;	/* a failing feed waits at most max(poll, this), <= 60 */
 	} bulletins;
 	struct {
 		char *url;		/* "" = no reports upward */

@@ -393,18 +393,26 @@ digests_sha256_and_sha1_match_known_vectors(void **state)
 }
 
 static void
-polls_are_jittered_and_back_off_to_15_minutes(void **state)
+polls_are_jittered_and_a_failing_feed_waits_at_most_a_minute(void **state)
 {
 	(void)state;
 	assert_int_equal(policy_poll_delay_ms(15, 0.0), 12750);
 	assert_true(policy_poll_delay_ms(15, 0.9999) <= 17250);
 	assert_true(policy_poll_delay_ms(15, 0.9999) > 17000);
 	assert_int_equal(policy_poll_delay_ms(15, 0.5), 15000);
-	assert_int_equal(policy_backoff_delay_ms(15, 1, 0.5), 30000);
-	assert_int_equal(policy_backoff_delay_ms(15, 2, 0.5), 60000);
-	assert_int_equal(policy_backoff_delay_ms(15, 10, 0.5), 900000);
-	assert_int_equal(policy_backoff_delay_ms(15, 1000, 0.5), 900000);
-	assert_true(policy_backoff_delay_ms(15, 1000, 0.0) >= 765000);
+	assert_int_equal(policy_backoff_delay_ms(15, 1, 60, 0.5), 30000);
+	assert_int_equal(policy_backoff_delay_ms(15, 2, 60, 0.5), 60000);
+	assert_int_equal(policy_backoff_delay_ms(15, 10, 60, 0.5), 60000);
+	assert_int_equal(policy_backoff_delay_ms(15, 1000, 60, 0.5), 60000);
+	assert_true(policy_backoff_delay_ms(15, 1000, 60, 0.9999) <= 69000);
+	assert_true(policy_backoff_delay_ms(15, 1000, 60, 0.0) >= 51000);
+	/* A poll longer than the cap is never shortened, never lengthened. */
+	assert_int_equal(policy_backoff_delay_ms(300, 1, 60, 0.5), 300000);
+	assert_int_equal(policy_backoff_delay_ms(300, 50, 60, 0.5), 300000);
+	/* A shorter cap (bulletins.retry_max) doubles from poll up to it. */
+	assert_int_equal(policy_backoff_delay_ms(1, 1, 4, 0.5), 2000);
+	assert_int_equal(policy_backoff_delay_ms(1, 2, 4, 0.5), 4000);
+	assert_int_equal(policy_backoff_delay_ms(1, 3, 4, 0.5), 4000);
 }
 
 int
@@ -419,7 +427,7 @@ main(void)
 		cmocka_unit_test(allow_origins_open_only_the_listed_origins),
 		cmocka_unit_test(audio_resource_rules),
 		cmocka_unit_test(digests_sha256_and_sha1_match_known_vectors),
-		cmocka_unit_test(polls_are_jittered_and_back_off_to_15_minutes),
+		cmocka_unit_test(polls_are_jittered_and_a_failing_feed_waits_at_most_a_minute),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
