@@ -11,11 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
-struct program_pos {
-	size_t step;		/* index in the slot's program */
-	size_t entry;		/* index in a playlist step */
-	unsigned pass;		/* how many times a looping program restarted */
-};
+#include "scheduler/program.h"
 
 struct resume_point {
 	char slot[128];

@@ -20,7 +20,9 @@ struct station;
 
 struct station *station_create(struct config *cfg, struct loop *loop,
     char *err, size_t errlen);
-/* Takes ownership of cfg on success; on failure the old config stays. */
+/* Takes ownership of cfg, a config that config_load accepted, and applies
+ * it (it cannot fail): the slot on air goes on if the new timetable still
+ * has it, otherwise it stops and the plan is made again. Frees the old one. */
 void station_apply_config(struct station *st, struct config *cfg);
 /* Stops what plays (logged interrupted, reason shutdown) and frees. */
 void station_shutdown(struct station *st);

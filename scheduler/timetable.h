@@ -33,7 +33,8 @@ size_t timetable_resolve_day(const struct config *cfg, int year, int month,
  * day before and crosses midnight. Returns 1 and fills *cur, or 0.
  */
 int timetable_current(const struct config *cfg, time_t now, struct slot_instance *cur);
-/* The first slot starting strictly after now (searches 8 days). 1 or 0. */
+/* The first slot starting strictly after now (looks at the local dates from
+ * yesterday to 8 days ahead). 1 or 0. */
 int timetable_next(const struct config *cfg, time_t now, struct slot_instance *next);
 
 /*

@@ -1,0 +1,186 @@
+/*
+ * program: the cursor over the program of the slot on air. Walks its steps
+ * (chime, file, silence, playlist entries, the bulletins step, relays), skips
+ * and logs what cannot air, and loops a looping program pass after pass.
+ * Where it stands is st->run.fill (struct program_pos, scheduler/program.h),
+ * which scheduler/resume keeps on disk.
+ */
+#include "scheduler/program.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "playlists/m3u.h"
+#include "scheduler/station_int.h"
+
+bool
+program_pos_before(const struct program_pos *a, const struct program_pos *b)
+{
+	if (a->pass != b->pass)
+		return a->pass < b->pass;
+	if (a->step != b->step)
+		return a->step < b->step;
+	return a->entry < b->entry;
+}
+
+static bool
+load_step_playlist(struct station *st, const struct step *step)
+{
+	struct slot_run *run = &st->run;
+	char err[512];
+
+	playlist_free(run->pl);
+	run->pl = NULL;
+	char *path = m3u_find(st->cfg->paths.playlists, step->arg);
+	if (path != NULL)
+		run->pl = m3u_load(path, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "no playlist %s.m3u or %s.m3u8 in %s",
+		    step->arg, step->arg, st->cfg->paths.playlists);
+	free(path);
+	if (run->pl == NULL) {
+		log_warn("slot %s: %s; its next step plays", run->name, err);
+		onair_log_unaired(st, "playlist", step->arg, "failed", err);
+		return false;
+	}
+	run->pl_step = run->fill.step;
+	return true;
+}
+
+/* What the program adds to an item described elsewhere (the chime, a
+ * bulletin): its slot's volume and its place in the program. */
+static void
+as_program_item(const struct slot_run *run, const struct program_pos *pos,
+    struct player_item *pi, struct air_item *meta)
+{
+	pi->volume = run->inst.slot->volume >= 0 ? run->inst.slot->volume : 100;
+	meta->from_program = true;
+	meta->pos = *pos;
+	snprintf(meta->slot, sizeof(meta->slot), "%s", run->name);
+}
+
+/* Relays (STEP_RELAY) are the seam for a live source: today skipped. */
+bool
+program_next_item(struct station *st, struct player_item *pi, struct air_item *meta)
+{
+	struct slot_run *run = &st->run;
+	const struct slot *slot = run->inst.slot;
+
+	for (;;) {
+		if (run->fill.step >= slot->nsteps) {
+			if (!slot->loop) {
+				run->program_done = true;
+				return false;
+			}
+			if (!run->pass_started && onair_pending(st) > 0)
+				return false;	/* wait: did anything of it air? */
+			/* A pass that aired nothing because the card is away
+			 * is tried again (the retry timer paces it); one that
+			 * aired nothing because of its files is not. */
+			if (!run->pass_started && st->device_error[0] == '\0') {
+				log_warn("slot %s: nothing in its program could play; "
+				    "silent until %s ends", run->name, run->name);
+				run->program_done = true;
+				return false;
+			}
+			run->fill = (struct program_pos){ 0, 0, run->fill.pass + 1 };
+			run->pass_started = false;
+		}
+		const struct step *step = &slot->steps[run->fill.step];
+		*pi = (struct player_item){ 0 };
+		*meta = (struct air_item){ 0 };
+		as_program_item(run, &run->fill, pi, meta);
+		switch (step->kind) {
+		case STEP_CHIME:
+			onair_describe_chime(st, pi, meta);
+			as_program_item(run, &run->fill, pi, meta);
+			break;
+		case STEP_FILE:
+			pi->source = SRC_FILE;
+			snprintf(pi->path, sizeof(pi->path), "%s", step->arg);
+			meta->kind = "file";
+			snprintf(meta->source, sizeof(meta->source), "%s", step->arg);
+			break;
+		case STEP_SILENCE:
+			pi->source = SRC_SILENCE;
+			pi->silence_s = step->seconds;
+			meta->kind = NULL;
+			snprintf(meta->source, sizeof(meta->source), "%s", step->text);
+			break;
+		case STEP_PLAYLIST:
+			if (run->pl == NULL || run->pl_step != run->fill.step) {
+				if (!load_step_playlist(st, step)) {
+					run->fill.step++;
+					run->fill.entry = 0;
+					continue;
+				}
+			}
+			if (run->fill.entry >= run->pl->nentries) {
+				run->fill.step++;
+				run->fill.entry = 0;
+				continue;
+			}
+			const struct playlist_entry *e = &run->pl->entries[run->fill.entry];
+			if (str_has_prefix(e->location, "http://") ||
+			    str_has_prefix(e->location, "https://")) {
+				onair_log_unaired(st, "playlist", e->location, "skipped",
+				    "streams in playlists are not supported; use a relay step");
+				run->fill.entry++;
+				continue;
+			}
+			if (access(e->location, R_OK) < 0) {
+				char reason[PATH_MAX + 64];
+				snprintf(reason, sizeof(reason), "missing: %s", strerror(errno));
+				onair_log_unaired(st, "playlist", e->location, "skipped", reason);
+				run->fill.entry++;
+				continue;
+			}
+			pi->source = SRC_FILE;
+			snprintf(pi->path, sizeof(pi->path), "%s", e->location);
+			meta->kind = "playlist";
+			snprintf(meta->source, sizeof(meta->source), "%s", e->location);
+			run->fill.entry++;
+			meta->next = run->fill;
+			return true;
+		case STEP_BULLETINS: {
+			/* Each bulletin due airs once per bulletins step, oldest
+			 * first; its plays are counted when it completes. */
+			const struct bulletin *b = st->bulletins == NULL ? NULL :
+			    bulletins_next_after(st->bulletins, PRIO_NORMAL, station_time(st),
+			    run->bulletin_seq);
+			if (b != NULL && onair_has_bulletin(st, b->key)) {
+				run->bulletin_seq = b->seq;
+				continue;
+			}
+			if (b == NULL) {
+				run->fill.step++;
+				run->fill.entry = 0;
+				run->bulletin_seq = 0;
+				continue;
+			}
+			run->bulletin_seq = b->seq;
+			breaks_announce_if_test(st, b, &(struct timespec){ 0, 0 });
+			breaks_describe_bulletin(st, b, pi, meta);
+			as_program_item(run, &run->fill, pi, meta);
+			meta->next = run->fill;
+			return true;
+		}
+		case STEP_RELAY:
+			onair_log_unaired(st, "relay", step->arg, "skipped",
+			    "relays are not supported yet");
+			run->fill.step++;
+			run->fill.entry = 0;
+			continue;
+		}
+		run->fill.step++;
+		run->fill.entry = 0;
+		meta->next = run->fill;
+		return true;
+	}
+}
+
