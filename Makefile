@@ -25,7 +25,7 @@ endif
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS     := alsa libmpg123 libconfig jansson libcurl libsodium libxml-2.0 libsystemd
+PKGS     := alsa libmpg123 libconfig jansson libcurl libsodium libxml-2.0 libsystemd espeak-ng
 CPPFLAGS += -I. -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -pthread $(SANFLAGS) \

@@ -10,17 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
 
+#include "bulletins/rss.h"
 #include "bulletins/xml.h"
 #include "core/log.h"
 
 #define ATOM_NS "http://www.w3.org/2005/Atom"
 #define ATOM_MAX_BYTES (4 * 1024 * 1024)
-#define ATOM_MAX_ENTRIES 10000
 #define CAP_MIME "application/cap+xml"
 
 static bool
@@ -29,21 +30,43 @@ is_atom(const xmlNode *n, const char *name)
 	return xml_is(n, ATOM_NS, name);
 }
 
-/* rel defaults to "alternate" (RFC 4287 4.2.7.2). */
-static char *
-cap_link_href(const xmlNode *link)
+/* An XML media type: application/cap+xml, application/xml, text/xml,
+ * anything+xml (parameters such as "; charset=utf-8" allowed). */
+static bool
+is_xml_type(const char *t)
+{
+	size_t n = strcspn(t, ";");
+
+	while (n > 0 && isspace((unsigned char)t[n - 1]))
+		n--;
+	return (n >= 4 && strncasecmp(t + n - 4, "/xml", 4) == 0) ||
+	    (n >= 4 && strncasecmp(t + n - 4, "+xml", 4) == 0);
+}
+
+/* How good a link is as the entry's CAP link: 2 cap+xml, 1 another XML
+ * type or none, 0 not one (rel defaults to "alternate", RFC 4287 4.2.7.2). */
+static int
+link_rank(const xmlNode *link, char **href_out, char *why, size_t whylen)
 {
 	xmlChar *rel = xmlGetNoNsProp(link, BAD_CAST "rel");
 	xmlChar *type = xmlGetNoNsProp(link, BAD_CAST "type");
 	xmlChar *href = xmlGetNoNsProp(link, BAD_CAST "href");
-	char *out = NULL;
-	if ((rel == NULL || strcmp((char *)rel, "alternate") == 0) && type != NULL &&
-	    strcmp((char *)type, CAP_MIME) == 0 && href != NULL && href[0] != '\0')
-		out = xstrdup((char *)href);
+	int rank = 0;
+
+	if (rel != NULL && strcmp((char *)rel, "alternate") != 0)
+		snprintf(why, whylen, "rel=\"%.40s\"", (char *)rel);
+	else if (type != NULL && !is_xml_type((char *)type))
+		snprintf(why, whylen, "type=\"%.60s\", not XML", (char *)type);
+	else if (href == NULL || href[0] == '\0')
+		snprintf(why, whylen, "no href");
+	else
+		rank = type != NULL && strncasecmp((char *)type, CAP_MIME, strlen(CAP_MIME)) == 0 ? 2 : 1;
+	if (rank > 0)
+		*href_out = xstrdup((char *)href);
 	xmlFree(rel);
 	xmlFree(type);
 	xmlFree(href);
-	return out;
+	return rank;
 }
 
 static void
@@ -58,6 +81,9 @@ set_once(char **field, char *value)
 static void
 parse_entry(const xmlNode *entry, struct atom_entry *e)
 {
+	int best = 0;
+	char why[400] = "", one[120];
+
 	for (const xmlNode *n = entry->children; n != NULL; n = n->next) {
 		if (is_atom(n, "id"))
 			set_once(&e->id, xml_text(n));
@@ -65,9 +91,32 @@ parse_entry(const xmlNode *entry, struct atom_entry *e)
 			set_once(&e->title, xml_text(n));
 		else if (is_atom(n, "updated"))
 			set_once(&e->updated, xml_text(n));
-		else if (is_atom(n, "link") && e->cap_href == NULL)
-			e->cap_href = cap_link_href(n);
+		else if (is_atom(n, "link")) {
+			char *href = NULL;
+			int rank = link_rank(n, &href, one, sizeof(one));
+			if (rank > best) {
+				free(e->cap_href);
+				e->cap_href = href;
+				best = rank;
+			} else {
+				free(href);
+			}
+			if (rank == 0 && strlen(why) + strlen(one) + 3 < sizeof(why))
+				snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s",
+				    why[0] ? "; " : "", one);
+		}
 	}
+	if (e->cap_href == NULL)
+		e->no_link_why = xasprintf("no link to a CAP message (%s)", why[0] ? why : "no <link>");
+}
+
+struct atom_entry *
+atom_add_entry(struct atom_feed *f)
+{
+	f->entries = xreallocarray(f->entries, f->nentries + 1, sizeof(*f->entries));
+	struct atom_entry *e = &f->entries[f->nentries++];
+	*e = (struct atom_entry){ 0 };
+	return e;
 }
 
 struct atom_feed *
@@ -77,8 +126,14 @@ atom_parse(const char *xml, size_t len, char *err, size_t errlen)
 	if (doc == NULL)
 		return NULL;
 	const xmlNode *root = xmlDocGetRootElement(doc);
+	if (root != NULL && strcmp((const char *)root->name, "rss") == 0) {
+		struct atom_feed *f = rss_parse(root, err, errlen);
+		xmlFreeDoc(doc);
+		return f;
+	}
 	if (root == NULL || !is_atom(root, "feed")) {
-		snprintf(err, errlen, "Atom: root element is not <feed> in %s", ATOM_NS);
+		snprintf(err, errlen, "index: root element is <%.40s>, not an Atom <feed> (%s) "
+		    "or RSS 2.0 <rss>", root ? (const char *)root->name : "", ATOM_NS);
 		xmlFreeDoc(doc);
 		return NULL;
 	}
@@ -92,10 +147,7 @@ atom_parse(const char *xml, size_t len, char *err, size_t errlen)
 			atom_free(f);
 			return NULL;
 		}
-		f->entries = xreallocarray(f->entries, f->nentries + 1, sizeof(*f->entries));
-		struct atom_entry *e = &f->entries[f->nentries++];
-		*e = (struct atom_entry){ 0 };
-		parse_entry(n, e);
+		parse_entry(n, atom_add_entry(f));
 	}
 	xmlFreeDoc(doc);
 	return f;
@@ -111,6 +163,7 @@ atom_free(struct atom_feed *f)
 		free(f->entries[i].title);
 		free(f->entries[i].updated);
 		free(f->entries[i].cap_href);
+		free(f->entries[i].no_link_why);
 	}
 	free(f->entries);
 	free(f);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,7 +17,9 @@
 #include "bulletins/fetch.h"
 #include "bulletins/minisign.h"
 #include "bulletins/policy.h"
+#include "bulletins/speech.h"
 #include "bulletins/store.h"
+#include "audio/decoder.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "core/loop.h"
@@ -94,8 +97,16 @@ struct bulletins {
 	struct fetcher *fetcher;
 	struct store *store;
 	struct bulletin_hooks hooks;
+	struct speech *speech;
 	char **areas;
 	size_t nareas;
+	char **languages;
+	size_t nlanguages;
+	bool has_location;
+	struct geo_point location;
+	bool told_no_location;		/* "shapes cannot be matched", once a run */
+	bool speak_text;
+	size_t max_message;
 	bool allow_test;
 	int default_lifetime_s;
 	int retry_max_s;		/* a failing feed waits at most max(poll, this) */
@@ -333,6 +344,8 @@ drop_bulletin(struct bulletins *b, struct bulletin *bl)
 {
 	if (!store_audio_in_use(b->store, bl->audio_path, bl))
 		unlink(bl->audio_path);
+	if (bl->announce_path != NULL && !store_audio_in_use(b->store, bl->announce_path, bl))
+		unlink(bl->announce_path);
 	store_bulletin_free(bl);
 }
 
@@ -476,12 +489,29 @@ apply_cancel(struct feed *f)
 	next_entry(f);
 }
 
+/* Exercise and Test messages are announced as such, in speech; NULL (a
+ * tone instead) when the announcement cannot be synthesised. */
+static char *
+test_announcement(struct bulletins *b, const char *language)
+{
+	const char *lang;
+	const char *words = speech_test_announcement(language, &lang);
+	char err[256];
+	char *path = speech_to_wav(b->speech, b->audio_dir, lang, words, err, sizeof(err));
+
+	if (path == NULL)
+		log_warn("test announcement in %s not synthesised (%s); a tone announces the test instead",
+		    lang, err);
+	return path;
+}
+
 static void
-queue_bulletin(struct feed *f, const char *audio_path)
+queue_bulletin(struct feed *f, const char *audio_path, bool speech)
 {
 	struct bulletins *b = f->b;
 	const struct cap_alert *a = f->alert;
 	const struct policy_verdict *v = &f->verdict;
+	const struct cap_info *in = &a->infos[v->info];
 	struct bulletin *bl = xcalloc(1, sizeof(*bl));
 
 	if (a->msg_type != NULL && strcmp(a->msg_type, "Update") == 0)
@@ -489,7 +519,11 @@ queue_bulletin(struct feed *f, const char *audio_path)
 	bl->key = xstrdup(f->key);
 	bl->identifier = xstrdup(a->identifier);
 	bl->sender = xstrdup(a->sender ? a->sender : "");
-	bl->title = xstrdup(a->headline ? a->headline : a->identifier);
+	bl->title = xstrdup(in->headline ? in->headline : in->event ? in->event : a->identifier);
+	bl->language = xstrdup(cap_info_language(in));
+	bl->speech = speech;
+	if (v->is_test)
+		bl->announce_path = test_announcement(b, bl->language);
 	bl->priority = v->priority;
 	bl->is_test = v->is_test;
 	bl->sent = a->sent;
@@ -504,9 +538,10 @@ queue_bulletin(struct feed *f, const char *audio_path)
 	save_store(b);
 	char until[ISO_TIME_LEN];
 	format_iso_time(&(struct timespec){ bl->expires, 0 }, until, sizeof(until));
-	log_notice("bulletin %s accepted from %s: priority %s%s, %d play(s) every %d s, until %s",
+	log_notice("bulletin %s accepted from %s: priority %s%s, %s%s, %d play(s) every %d s, until %s",
 	    bl->identifier, f->url, priority_name(bl->priority),
-	    bl->is_test ? " (test)" : "", bl->plays, bl->interval_s, until);
+	    bl->is_test ? " (test)" : "", bl->language, speech ? " (spoken text)" : "",
+	    bl->plays, bl->interval_s, until);
 	if (b->hooks.accepted != NULL)
 		b->hooks.accepted(b->hooks.ctx, bl);
 	clear_entry(f);
@@ -515,10 +550,20 @@ queue_bulletin(struct feed *f, const char *audio_path)
 
 /* --- audio ---------------------------------------------------------- */
 
-static char *
-audio_name(struct bulletins *b, const char *sha256)
+/* What an audio/ MIME type is, for the cache file's name only: the player
+ * finds the format from the content. */
+static const char *
+audio_ext(const char *mime)
 {
-	return xasprintf("%s/%s.mp3", b->audio_dir, sha256);
+	if (mime != NULL && (strcasestr(mime, "mpeg") != NULL || strcasestr(mime, "mp3") != NULL))
+		return "mp3";
+	return "audio";
+}
+
+static char *
+audio_name(struct bulletins *b, const char *sha256, const char *ext)
+{
+	return xasprintf("%s/%s.%s", b->audio_dir, sha256, ext);
 }
 
 static void
@@ -532,6 +577,46 @@ fsync_dir(const char *dir)
 	}
 }
 
+/* Whatever the MIME type says, the content must decode: a bulletin the
+ * player cannot open is refused now, not found out on air. */
+static bool
+audio_decodes(const char *path, char *reason, size_t reasonlen)
+{
+	char err[300];
+	int16_t buf[2 * 1152];
+	struct audio_source *src = decoder_open_file(path, NULL, err, sizeof(err));
+	long n = src != NULL ? audio_source_read(src, buf, 1152, err, sizeof(err)) : -1;
+
+	audio_source_close(src);
+	if (n > 0)
+		return true;
+	snprintf(reason, reasonlen, "audio does not decode: %s", n == 0 ? "no sound in it" : err);
+	return false;
+}
+
+/* The <digest> (SHA-1 or SHA-256 by length) and publish's loaxa:audio-sha256
+ * both match, or reason names the algorithm that did not. */
+static bool
+audio_digests_match(const struct feed *f, const char *sha256, const char *sha1,
+    const char *what, char *reason, size_t reasonlen)
+{
+	const struct cap_resource *res = f->res;
+	const char *extra = f->alert->infos[f->verdict.info].audio_sha256;
+
+	if (res->digest != NULL && !policy_digest_matches(res->digest, sha256, sha1)) {
+		bool is1 = strcmp(policy_digest_algorithm(res->digest), "SHA-1") == 0;
+		snprintf(reason, reasonlen, "audio digest mismatch: %s of %s is %s, CAP says %s",
+		    is1 ? "SHA-1" : "SHA-256", what, is1 ? sha1 : sha256, res->digest);
+		return false;
+	}
+	if (extra != NULL && strcasecmp(extra, sha256) != 0) {
+		snprintf(reason, reasonlen, "audio digest mismatch: SHA-256 of %s is %s, "
+		    "loaxa:audio-sha256 says %s", what, sha256, extra);
+		return false;
+	}
+	return true;
+}
+
 static void
 on_audio(void *arg, const struct fetch_result *r)
 {
@@ -540,8 +625,8 @@ on_audio(void *arg, const struct fetch_result *r)
 
 	f->xfer = 0;
 	if (!r->ok) {
-		if (strstr(r->err, "larger than") != NULL) {
-			snprintf(reason, sizeof(reason), "oversize audio: %s", r->err);
+		if (strstr(r->err, "too large") != NULL) {
+			snprintf(reason, sizeof(reason), "audio %s", r->err);
 			reject_final(f, reason);
 		} else {
 			snprintf(reason, sizeof(reason), "audio not downloaded: %s", r->err);
@@ -549,18 +634,16 @@ on_audio(void *arg, const struct fetch_result *r)
 		}
 		return;
 	}
-	if (f->res->size > 0 && r->size != f->res->size) {
-		snprintf(reason, sizeof(reason), "audio size mismatch: %lld bytes, CAP says %lld",
-		    r->size, f->res->size);
+	/* <size> is approximate (CAP 1.2 3.2.3): only the digest decides. */
+	if (!audio_digests_match(f, r->sha256, r->sha1, "the download", reason, sizeof(reason))) {
 		reject_retry(f, reason);
 		return;
 	}
-	if (!policy_digest_matches(f->res->digest, r->sha256, r->sha1)) {
-		snprintf(reason, sizeof(reason), "audio digest mismatch (got sha256 %s)", r->sha256);
-		reject_retry(f, reason);
+	if (!audio_decodes(f->tmp_audio, reason, sizeof(reason))) {
+		reject_final(f, reason);
 		return;
 	}
-	char *final = audio_name(f->b, r->sha256);
+	char *final = audio_name(f->b, r->sha256, audio_ext(f->res->mime_type));
 	if (rename(f->tmp_audio, final) != 0) {
 		snprintf(reason, sizeof(reason), "%s: %s", final, strerror(errno));
 		free(final);
@@ -570,20 +653,87 @@ on_audio(void *arg, const struct fetch_result *r)
 	fsync_dir(f->b->audio_dir);
 	free(f->tmp_audio);
 	f->tmp_audio = NULL;
-	queue_bulletin(f, final);
+	queue_bulletin(f, final, false);
 	free(final);
+}
+
+/* derefUri: the audio came inside the signed message. */
+static void
+keep_embedded_audio(struct feed *f)
+{
+	struct policy_digest d;
+	char sha256[65], sha1[41], reason[1024], err[512];
+
+	policy_digest_init(&d);
+	policy_digest_update(&d, f->res->deref, f->res->deref_len);
+	policy_digest_final(&d, sha256, sha1);
+	if (!audio_digests_match(f, sha256, sha1, "the embedded audio", reason, sizeof(reason))) {
+		reject_final(f, reason);
+		return;
+	}
+	char *path = audio_name(f->b, sha256, audio_ext(f->res->mime_type));
+	if (atomic_write_file(path, f->res->deref, f->res->deref_len, 0644, err, sizeof(err)) != 0) {
+		free(path);
+		entry_unreachable(f, f->doc_url, err);
+		return;
+	}
+	if (!audio_decodes(path, reason, sizeof(reason))) {
+		if (!store_audio_in_use(f->b->store, path, NULL))
+			unlink(path);
+		free(path);
+		reject_final(f, reason);
+		return;
+	}
+	queue_bulletin(f, path, false);
+	free(path);
+}
+
+/* No audio: the info's text, spoken in its language. */
+static void
+speak_text(struct feed *f)
+{
+	const struct cap_info *in = &f->alert->infos[f->verdict.info];
+	char err[512], reason[700];
+
+	if (!f->b->speak_text) {
+		reject_final(f, "no audio resource (text is not spoken: bulletins.speak_text is false)");
+		return;
+	}
+	char *text = speech_text_of(in);
+	if (text == NULL) {
+		reject_final(f, "no audio resource and no headline, description or instruction to speak");
+		return;
+	}
+	char *path = speech_to_wav(f->b->speech, f->b->audio_dir, cap_info_language(in), text,
+	    err, sizeof(err));
+	free(text);
+	if (path == NULL) {
+		snprintf(reason, sizeof(reason), "text not spoken: %s", err);
+		reject_final(f, reason);
+		return;
+	}
+	queue_bulletin(f, path, true);
+	free(path);
 }
 
 static void
 fetch_audio(struct feed *f)
 {
 	char reason[1024];
-	long long max_size;
+	bool text_only;
 	char *url = NULL;
 
-	f->res = policy_audio_resource(f->alert, &max_size, reason, sizeof(reason));
+	f->res = policy_audio_resource(&f->alert->infos[f->verdict.info], POLICY_AUDIO_MAX,
+	    &text_only, reason, sizeof(reason));
 	if (f->res == NULL) {
-		reject_final(f, reason);
+		if (text_only)
+			speak_text(f);
+		else
+			reject_final(f, reason);
+		return;
+	}
+	if (f->res->deref != NULL) {
+		keep_embedded_audio(f);
 		return;
 	}
 	if (policy_resolve_uri(f->doc_url, f->res->uri, &f->origins, &url, reason,
@@ -593,16 +743,11 @@ fetch_audio(struct feed *f)
 	}
 	/* The same verified audio may already be here (an Update, a re-issue). */
 	if (strlen(f->res->digest) == 64) {
-		char lower[65];
-		for (int i = 0; i < 65; i++)
-			lower[i] = (char)(f->res->digest[i] | (i < 64 ? 0x20 : 0));
-		char *cached = audio_name(f->b, lower);
+		char *cached = audio_name(f->b, f->res->digest, audio_ext(f->res->mime_type));
 		struct stat st;
-		bool have = stat(cached, &st) == 0 &&
-		    (f->res->size <= 0 || st.st_size == f->res->size);
-		if (have) {
+		if (stat(cached, &st) == 0) {
 			free(url);
-			queue_bulletin(f, cached);
+			queue_bulletin(f, cached, false);
 			free(cached);
 			return;
 		}
@@ -610,7 +755,7 @@ fetch_audio(struct feed *f)
 	}
 	f->tmp_audio = xasprintf("%s/.dl-%ld-%u.part", f->b->audio_dir, (long)getpid(),
 	    ++f->b->tmp_counter);
-	struct fetch_request req = { .url = url, .max_size = max_size, .audio = true,
+	struct fetch_request req = { .url = url, .max_size = POLICY_AUDIO_MAX, .audio = true,
 	    .out_path = f->tmp_audio, .ca_file = f->ca_file, .origins = &f->origins };
 	f->xfer = fetch_start(f->b->fetcher, &req, on_audio, f);
 	free(url);
@@ -618,18 +763,39 @@ fetch_audio(struct feed *f)
 
 /* --- one entry: document, signature, policy ------------------------ */
 
+/* Every <info> is read; the ones not aired are said in the log. */
+static void
+note_other_infos(const struct feed *f, const struct policy_settings *s)
+{
+	const struct cap_alert *a = f->alert;
+	const char *chosen = cap_info_language(&a->infos[f->verdict.info]);
+
+	for (size_t i = 0; i < a->ninfos; i++) {
+		if (i == f->verdict.info)
+			continue;
+		bool ours = policy_info_for_us(&a->infos[i], s, NULL);
+		log_info("bulletin %s: info %zu (%s) not aired: %s%s", a->identifier, i + 1,
+		    cap_info_language(&a->infos[i]),
+		    ours ? "the station airs the one in " : "not for this station's areas",
+		    ours ? chosen : "");
+	}
+}
+
 static void
 check_message(struct feed *f)
 {
 	char err[512];
+	struct bulletins *b = f->b;
 	struct policy_settings s = {
-		.areas = (const char *const *)f->b->areas, .nareas = f->b->nareas,
-		.allow_test = f->b->allow_test,
-		.default_lifetime_s = f->b->default_lifetime_s,
+		.areas = (const char *const *)b->areas, .nareas = b->nareas,
+		.languages = (const char *const *)b->languages, .nlanguages = b->nlanguages,
+		.has_location = b->has_location, .location = b->location,
+		.allow_test = b->allow_test,
+		.default_lifetime_s = b->default_lifetime_s,
 		.max_priority = f->max_priority,
 	};
 
-	f->alert = cap_parse(f->xml, f->xml_len, err, sizeof(err));
+	f->alert = cap_parse(f->xml, f->xml_len, b->max_message, err, sizeof(err));
 	if (f->alert == NULL) {
 		char reason[1024];
 		snprintf(reason, sizeof(reason), "malformed CAP: %s", err);
@@ -648,6 +814,14 @@ check_message(struct feed *f)
 		return;
 	}
 	policy_check(f->alert, &s, time(NULL), &f->verdict);
+	if (f->verdict.shapes_unmatched && !b->told_no_location) {
+		b->told_no_location = true;
+		log_notice("bulletin %s has areas given as polygons or circles: without "
+		    "station.location they are never this station's (said once)",
+		    f->alert->identifier);
+	}
+	if (f->verdict.outcome == POLICY_ACCEPT)
+		note_other_infos(f, &s);
 	switch (f->verdict.outcome) {
 	case POLICY_CANCEL:
 		apply_cancel(f);
@@ -712,6 +886,11 @@ on_document(void *arg, const struct fetch_result *r)
 			next_entry(f);
 			return;
 		}
+	} else if (!r->ok && strstr(r->err, "too large") != NULL) {
+		char reason[600];
+		snprintf(reason, sizeof(reason), "CAP message %s (bulletins.max_message_size)", r->err);
+		reject_retry(f, reason);	/* the setting may be raised */
+		return;
 	} else if (!r->ok) {
 		entry_unreachable(f, f->doc_url, r->err);
 		return;
@@ -777,7 +956,7 @@ fetch_entry(struct feed *f, char *url)
 {
 	struct entry_retry *rt = retry_find(f, url);
 	const struct store_doc *doc = store_doc_get(f->b->store, url);
-	struct fetch_request req = { .url = url, .max_size = POLICY_DOC_MAX,
+	struct fetch_request req = { .url = url, .max_size = (long long)f->b->max_message,
 	    .ca_file = f->ca_file, .origins = &f->origins };
 
 	f->entry_url = url;
@@ -811,6 +990,10 @@ next_entry(struct feed *f)
 		const struct atom_entry *e = &f->index->entries[f->pos++];
 		char *url = NULL;
 		f->entry_name = e->id ? e->id : e->cap_href;
+		if (e->cap_href == NULL) {
+			reject_retry(f, e->no_link_why ? e->no_link_why : "no link to a CAP message");
+			return;
+		}
 		if (policy_resolve_uri(f->base_url, e->cap_href, &f->origins, &url,
 		    reason, sizeof(reason)) != 0) {
 			reject_retry(f, reason);	/* reported once; nothing to record */
@@ -976,6 +1159,16 @@ apply_config(struct bulletins *b, const struct config *cfg)
 	for (size_t i = 0; i < b->nareas; i++)
 		b->areas[i] = xstrdup(cfg->station.areas[i]);
 	b->allow_test = cfg->bulletins.allow_test;
+	/* Until core/config.c carries them: the documented defaults. */
+	b->speak_text = true;
+	b->max_message = CAP_DEFAULT_MAX_BYTES;
+	b->has_location = false;
+	for (size_t i = 0; i < b->nlanguages; i++)
+		free(b->languages[i]);
+	free(b->languages);
+	b->nlanguages = 1;
+	b->languages = xcalloc(1, sizeof(char *));
+	b->languages[0] = xstrdup("vi");
 	b->default_lifetime_s = cfg->bulletins.default_lifetime_s > 0
 	    ? cfg->bulletins.default_lifetime_s : POLICY_DEFAULT_LIFETIME_S;
 	b->retry_max_s = cfg->bulletins.retry_max_s > 0
@@ -1029,6 +1222,7 @@ bulletins_create(const struct config *cfg, struct loop *loop,
 	if (hooks != NULL)
 		b->hooks = *hooks;
 	b->audio_dir = xasprintf("%s/bulletins", cfg->paths.cache);
+	b->speech = speech_create();
 	if (mkdir_p(b->audio_dir, 0755) != 0) {
 		snprintf(err, errlen, "%s: %s", b->audio_dir, strerror(errno));
 		goto fail;
@@ -1071,6 +1265,10 @@ bulletins_destroy(struct bulletins *b)
 	for (size_t i = 0; i < b->nareas; i++)
 		free(b->areas[i]);
 	free(b->areas);
+	for (size_t i = 0; i < b->nlanguages; i++)
+		free(b->languages[i]);
+	free(b->languages);
+	speech_destroy(b->speech);
 	for (size_t i = 0; i < b->nreported; i++)
 		free(b->reported[i]);
 	free(b->reported);

@@ -4,7 +4,8 @@
  * (signature by the feed's keys, CAP policy, audio digest), and the bulletin
  * queue with its seen-identities cache, persisted under paths.state so that
  * it survives restarts and power cuts. Verified audio lives under
- * paths.cache/bulletins/, named by loaxad (<sha256>.mp3), never by the feed.
+ * paths.cache/bulletins/, named by loaxad (<sha256>.mp3 or .audio, embedded
+ * audio included; speech-<sha256>.wav for text spoken), never by the feed.
  *
  * All network I/O goes through libcurl's multi interface driven by the event
  * loop (fd handlers and timers): the loop never blocks on the network.
@@ -36,6 +37,9 @@ struct bulletin {
 	int plays, plays_done, interval_s;
 	time_t last_aired;	/* 0: never */
 	char *audio_path;	/* verified file in the cache, named by loaxad */
+	char *language;		/* of the <info> aired (CAP tag, "en-US" when it named none) */
+	bool speech;		/* audio_path was synthesised from the text */
+	char *announce_path;	/* is_test: the spoken test announcement, or NULL (a tone) */
 	unsigned long long seq;	/* arrival order */
 };
 

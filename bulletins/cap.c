@@ -1,7 +1,7 @@
 /*
- * cap: OASIS CAP 1.2 messages. Parsing treats the message as hostile
- * (it comes from a web server): size cap, no DTD (so no entities, no
- * external fetches), no network, every number and time checked.
+ * cap: OASIS CAP 1.2 and 1.1 messages. Parsing treats the message as
+ * hostile (it comes from a web server): size cap, no DTD (so no entities,
+ * no external fetches), no network, every number, time and shape checked.
  */
 #include "bulletins/cap.h"
 
@@ -16,15 +16,17 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
+#include <sodium.h>
 
 #include "bulletins/xml.h"
 #include "core/log.h"
 
-#define CAP_NS "urn:oasis:names:tc:emergency:cap:1.2"
-#define CAP_MAX_BYTES (256 * 1024)
 #define MAX_REFS 64
-#define MAX_GEOCODES 1024
-#define MAX_RESOURCES 16
+#define MAX_INFOS 32
+#define MAX_AREAS 256		/* per info */
+#define MAX_GEOCODES 1024	/* per info */
+#define MAX_SHAPES 256		/* polygons and circles per info */
+#define MAX_RESOURCES 16	/* per info */
 #define MAX_PLAYS 100
 #define MAX_INTERVAL_S (7 * 86400)
 
@@ -116,8 +118,10 @@ cap_format_time(time_t t, char *buf, size_t len)
 
 struct parse_ctx {
 	struct cap_alert *a;
+	const char *ns;		/* the root's namespace: 1.2 or 1.1 */
 	char *err;
 	size_t errlen;
+	size_t nshapes, ngeocodes;	/* in the info being read */
 };
 
 static int __attribute__((format(printf, 2, 3)))
@@ -131,9 +135,9 @@ fail(struct parse_ctx *c, const char *fmt, ...)
 }
 
 static bool
-is_cap(const xmlNode *n, const char *name)
+is_cap(const struct parse_ctx *c, const xmlNode *n, const char *name)
 {
-	return xml_is(n, CAP_NS, name);
+	return xml_is(n, c->ns, name);
 }
 
 /* Sets *field from n, refusing a second occurrence of the element. */
@@ -202,18 +206,26 @@ parse_references(struct parse_ctx *c, const xmlNode *n)
 	return rc;
 }
 
-static int
-parse_parameter(struct parse_ctx *c, const xmlNode *param)
+static bool
+all_hex(const char *s)
 {
-	struct cap_alert *a = c->a;
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static int
+parse_parameter(struct parse_ctx *c, struct cap_info *info, const xmlNode *param)
+{
 	char *name = NULL, *value = NULL;
 	long long v;
 	int rc = 0;
 
 	for (const xmlNode *n = param->children; n != NULL && rc == 0; n = n->next) {
-		if (is_cap(n, "valueName"))
+		if (is_cap(c, n, "valueName"))
 			rc = take_text(c, &name, n);
-		else if (is_cap(n, "value"))
+		else if (is_cap(c, n, "value"))
 			rc = take_text(c, &value, n);
 	}
 	if (rc == 0 && (name == NULL || value == NULL))
@@ -221,23 +233,33 @@ parse_parameter(struct parse_ctx *c, const xmlNode *param)
 	if (rc < 0)
 		goto out;
 	if (strcmp(name, "loaxa:priority") == 0) {
-		if (a->priority_param != NULL)
+		if (info->priority_param != NULL)
 			rc = fail(c, "CAP: %s given twice", name);
 		else if (strcmp(value, "normal") != 0 && strcmp(value, "priority") != 0 &&
 		    strcmp(value, "emergency") != 0)
 			rc = fail(c, "CAP: loaxa:priority \"%.40s\" is not normal, priority or emergency", value);
 		else
-			a->priority_param = xstrdup(value);
+			info->priority_param = xstrdup(value);
 	} else if (strcmp(name, "loaxa:plays") == 0) {
 		if (parse_int(value, 1, MAX_PLAYS, &v) < 0)
 			rc = fail(c, "CAP: loaxa:plays \"%.40s\" is not a number from 1 to 100", value);
 		else
-			a->plays = (int)v;
+			info->plays = (int)v;
+	} else if (strcmp(name, "loaxa:audio-sha256") == 0) {
+		if (info->audio_sha256 != NULL)
+			rc = fail(c, "CAP: %s given twice", name);
+		else if (strlen(value) != 64 || !all_hex(value))
+			rc = fail(c, "CAP: loaxa:audio-sha256 \"%.80s\" is not 64 hex digits", value);
+		else {
+			info->audio_sha256 = xstrdup(value);
+			for (char *p = info->audio_sha256; *p; p++)
+				*p = (char)tolower((unsigned char)*p);
+		}
 	} else if (strcmp(name, "loaxa:interval") == 0) {
 		if (parse_int(value, 0, MAX_INTERVAL_S, &v) < 0)
 			rc = fail(c, "CAP: loaxa:interval \"%.40s\" is not a number of seconds", value);
 		else
-			a->interval_s = (int)v;
+			info->interval_s = (int)v;
 	}
 out:
 	free(name);
@@ -245,107 +267,219 @@ out:
 	return rc;
 }
 
-static bool
-is_hex_digest(const char *s)
+/* derefUri: base64 (RFC 2045, line breaks allowed), padded or not. */
+static int
+decode_deref(struct parse_ctx *c, const xmlNode *n, struct cap_resource *r)
 {
-	size_t n = strlen(s);
-	if (n != 40 && n != 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return false;
-	return true;
+	xmlChar *raw = xmlNodeGetContent(n);
+	const char *b64 = raw ? (const char *)raw : "";
+	size_t len = strlen(b64), out_len = 0;
+	unsigned char *bin = xmalloc(len / 4 * 3 + 3);
+	int rc = 0;
+
+	if (r->deref != NULL) {
+		rc = fail(c, "CAP: <%s> given twice", "derefUri");
+	} else if (sodium_base642bin(bin, len / 4 * 3 + 3, b64, len, " \t\r\n", &out_len,
+	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 &&
+	    sodium_base642bin(bin, len / 4 * 3 + 3, b64, len, " \t\r\n", &out_len,
+	    NULL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0) {
+		rc = fail(c, "CAP: resource derefUri is not base64");
+	} else if (out_len == 0) {
+		rc = fail(c, "CAP: resource derefUri is empty");
+	}
+	xmlFree(raw);
+	if (rc < 0) {
+		free(bin);
+		return -1;
+	}
+	r->deref = bin;
+	r->deref_len = out_len;
+	return 0;
+}
+
+static void
+resource_clear(struct cap_resource *r)
+{
+	free(r->desc);
+	free(r->mime_type);
+	free(r->uri);
+	free(r->digest);
+	free(r->deref);
 }
 
 static int
-parse_resource(struct parse_ctx *c, const xmlNode *res)
+parse_resource(struct parse_ctx *c, struct cap_info *info, const xmlNode *res)
 {
-	struct cap_alert *a = c->a;
 	struct cap_resource r = { .size = -1 };
 	char *size = NULL;
 	int rc = 0;
 
-	if (a->nresources == MAX_RESOURCES)
-		return fail(c, "CAP: more than %s resources", "16");
+	if (info->nresources == MAX_RESOURCES)
+		return fail(c, "CAP: more than %d resources in one <info>", MAX_RESOURCES);
 	for (const xmlNode *n = res->children; n != NULL && rc == 0; n = n->next) {
-		if (is_cap(n, "resourceDesc"))
+		if (is_cap(c, n, "resourceDesc"))
 			rc = take_text(c, &r.desc, n);
-		else if (is_cap(n, "mimeType"))
+		else if (is_cap(c, n, "mimeType"))
 			rc = take_text(c, &r.mime_type, n);
-		else if (is_cap(n, "size"))
+		else if (is_cap(c, n, "size"))
 			rc = take_text(c, &size, n);
-		else if (is_cap(n, "uri"))
+		else if (is_cap(c, n, "uri"))
 			rc = take_text(c, &r.uri, n);
-		else if (is_cap(n, "digest"))
+		else if (is_cap(c, n, "derefUri"))
+			rc = decode_deref(c, n, &r);
+		else if (is_cap(c, n, "digest"))
 			rc = take_text(c, &r.digest, n);
 	}
-	if (rc == 0 && (r.desc == NULL || r.mime_type == NULL))
-		rc = fail(c, "CAP: <resource> without %s", "resourceDesc or mimeType");
+	/* CAP 1.1 allows a resource without mimeType. */
+	if (rc == 0 && r.desc == NULL)
+		rc = fail(c, "CAP: <resource> without %s", "resourceDesc");
 	if (rc == 0 && size != NULL && parse_int(size, 0, LLONG_MAX, &r.size) < 0)
 		rc = fail(c, "CAP: resource size \"%.40s\" is not a number", size);
-	if (rc == 0 && r.digest != NULL && !is_hex_digest(r.digest))
-		rc = fail(c, "CAP: resource digest \"%.80s\" is not SHA-256 or SHA-1 hex", r.digest);
+	if (rc == 0 && r.digest != NULL && r.digest[0] == '\0') {
+		free(r.digest);
+		r.digest = NULL;
+	}
+	if (rc == 0 && r.digest != NULL &&
+	    (!all_hex(r.digest) || (strlen(r.digest) != 40 && strlen(r.digest) != 64)))
+		rc = fail(c, "CAP: resource digest \"%.80s\" is neither SHA-1 (40 hex digits) "
+		    "nor SHA-256 (64)", r.digest);
+	if (rc == 0 && r.uri != NULL && r.uri[0] == '\0') {
+		free(r.uri);	/* IPAWS writes <uri></uri> beside derefUri */
+		r.uri = NULL;
+	}
 	free(size);
 	if (rc < 0) {
-		free(r.desc);
-		free(r.mime_type);
-		free(r.uri);
-		free(r.digest);
+		resource_clear(&r);
 		return -1;
 	}
 	for (char *p = r.digest; p && *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	a->resources = xreallocarray(a->resources, a->nresources + 1, sizeof(*a->resources));
-	a->resources[a->nresources++] = r;
+	info->resources = xreallocarray(info->resources, info->nresources + 1,
+	    sizeof(*info->resources));
+	info->resources[info->nresources++] = r;
 	return 0;
 }
 
 static int
-parse_area(struct parse_ctx *c, const xmlNode *area)
+parse_geocode(struct parse_ctx *c, struct cap_area *area, const xmlNode *g)
 {
-	struct cap_alert *a = c->a;
-	for (const xmlNode *g = area->children; g != NULL; g = g->next) {
-		if (!is_cap(g, "geocode"))
-			continue;
-		for (const xmlNode *v = g->children; v != NULL; v = v->next) {
-			if (!is_cap(v, "value"))
-				continue;
-			if (a->ngeocodes == MAX_GEOCODES)
-				return fail(c, "CAP: more than %s geocodes", "1024");
-			a->geocodes = xreallocarray(a->geocodes, a->ngeocodes + 1, sizeof(char *));
-			a->geocodes[a->ngeocodes++] = xml_text(v);
-		}
-	}
-	return 0;
-}
-
-static int
-parse_info(struct parse_ctx *c, const xmlNode *info)
-{
-	struct cap_alert *a = c->a;
+	struct cap_geocode gc = { 0 };
 	int rc = 0;
 
-	for (const xmlNode *n = info->children; n != NULL && rc == 0; n = n->next) {
-		if (is_cap(n, "urgency"))
-			rc = take_text(c, &a->urgency, n);
-		else if (is_cap(n, "severity"))
-			rc = take_text(c, &a->severity, n);
-		else if (is_cap(n, "certainty"))
-			rc = take_text(c, &a->certainty, n);
-		else if (is_cap(n, "headline"))
-			rc = take_text(c, &a->headline, n);
-		else if (is_cap(n, "description"))
-			rc = take_text(c, &a->description, n);
-		else if (is_cap(n, "effective"))
-			rc = parse_time_field(c, n, &a->effective);
-		else if (is_cap(n, "expires"))
-			rc = parse_time_field(c, n, &a->expires);
-		else if (is_cap(n, "parameter"))
-			rc = parse_parameter(c, n);
-		else if (is_cap(n, "resource"))
-			rc = parse_resource(c, n);
-		else if (is_cap(n, "area"))
-			rc = parse_area(c, n);
+	for (const xmlNode *v = g->children; v != NULL && rc == 0; v = v->next) {
+		if (is_cap(c, v, "valueName"))
+			rc = take_text(c, &gc.name, v);
+		else if (is_cap(c, v, "value"))
+			rc = take_text(c, &gc.value, v);
+	}
+	if (rc == 0 && gc.value == NULL)
+		rc = fail(c, "CAP: <geocode> without <value>");
+	if (rc == 0 && c->ngeocodes == MAX_GEOCODES)
+		rc = fail(c, "CAP: more than %d geocodes in one <info>", MAX_GEOCODES);
+	if (rc < 0) {
+		free(gc.name);
+		free(gc.value);
+		return -1;
+	}
+	if (gc.name == NULL)
+		gc.name = xstrdup("");
+	c->ngeocodes++;
+	area->geocodes = xreallocarray(area->geocodes, area->ngeocodes + 1, sizeof(gc));
+	area->geocodes[area->ngeocodes++] = gc;
+	return 0;
+}
+
+static int
+parse_shape(struct parse_ctx *c, struct cap_area *area, const xmlNode *n, bool polygon)
+{
+	char *text = xml_text(n), why[160];
+	int rc;
+
+	if (c->nshapes == MAX_SHAPES) {
+		free(text);
+		return fail(c, "CAP: more than %d polygons and circles in one <info>", MAX_SHAPES);
+	}
+	if (polygon) {
+		struct geo_polygon p;
+		rc = geo_parse_polygon(text, &p, why, sizeof(why));
+		if (rc == 0) {
+			area->polygons = xreallocarray(area->polygons, area->npolygons + 1, sizeof(p));
+			area->polygons[area->npolygons++] = p;
+		}
+	} else {
+		struct geo_circle ci;
+		rc = geo_parse_circle(text, &ci, why, sizeof(why));
+		if (rc == 0) {
+			area->circles = xreallocarray(area->circles, area->ncircles + 1, sizeof(ci));
+			area->circles[area->ncircles++] = ci;
+		}
+	}
+	free(text);
+	if (rc < 0)
+		return fail(c, "CAP: <area>: %s", why);
+	c->nshapes++;
+	return 0;
+}
+
+static int
+parse_area(struct parse_ctx *c, struct cap_info *info, const xmlNode *n)
+{
+	if (info->nareas == MAX_AREAS)
+		return fail(c, "CAP: more than %d areas in one <info>", MAX_AREAS);
+	struct cap_area *area = cap_add_area(info);
+	int rc = 0;
+
+	for (const xmlNode *g = n->children; g != NULL && rc == 0; g = g->next) {
+		if (is_cap(c, g, "areaDesc"))
+			rc = take_text(c, &area->desc, g);
+		else if (is_cap(c, g, "geocode"))
+			rc = parse_geocode(c, area, g);
+		else if (is_cap(c, g, "polygon"))
+			rc = parse_shape(c, area, g, true);
+		else if (is_cap(c, g, "circle"))
+			rc = parse_shape(c, area, g, false);
+	}
+	return rc;
+}
+
+static int
+parse_info(struct parse_ctx *c, const xmlNode *n0)
+{
+	struct cap_alert *a = c->a;
+
+	if (a->ninfos == MAX_INFOS)
+		return fail(c, "CAP: more than %d <info> blocks", MAX_INFOS);
+	struct cap_info *info = cap_add_info(a);
+	int rc = 0;
+
+	c->nshapes = c->ngeocodes = 0;
+	for (const xmlNode *n = n0->children; n != NULL && rc == 0; n = n->next) {
+		if (is_cap(c, n, "language"))
+			rc = take_text(c, &info->language, n);
+		else if (is_cap(c, n, "event"))
+			rc = take_text(c, &info->event, n);
+		else if (is_cap(c, n, "urgency"))
+			rc = take_text(c, &info->urgency, n);
+		else if (is_cap(c, n, "severity"))
+			rc = take_text(c, &info->severity, n);
+		else if (is_cap(c, n, "certainty"))
+			rc = take_text(c, &info->certainty, n);
+		else if (is_cap(c, n, "headline"))
+			rc = take_text(c, &info->headline, n);
+		else if (is_cap(c, n, "description"))
+			rc = take_text(c, &info->description, n);
+		else if (is_cap(c, n, "instruction"))
+			rc = take_text(c, &info->instruction, n);
+		else if (is_cap(c, n, "effective"))
+			rc = parse_time_field(c, n, &info->effective);
+		else if (is_cap(c, n, "expires"))
+			rc = parse_time_field(c, n, &info->expires);
+		else if (is_cap(c, n, "parameter"))
+			rc = parse_parameter(c, info, n);
+		else if (is_cap(c, n, "resource"))
+			rc = parse_resource(c, info, n);
+		else if (is_cap(c, n, "area"))
+			rc = parse_area(c, info, n);
 	}
 	return rc;
 }
@@ -354,28 +488,25 @@ static int
 parse_alert(struct parse_ctx *c, const xmlNode *root)
 {
 	struct cap_alert *a = c->a;
-	bool seen_info = false;
 	int rc = 0;
 
 	for (const xmlNode *n = root->children; n != NULL && rc == 0; n = n->next) {
-		if (is_cap(n, "identifier"))
+		if (is_cap(c, n, "identifier"))
 			rc = take_text(c, &a->identifier, n);
-		else if (is_cap(n, "sender"))
+		else if (is_cap(c, n, "sender"))
 			rc = take_text(c, &a->sender, n);
-		else if (is_cap(n, "sent"))
+		else if (is_cap(c, n, "sent"))
 			rc = take_text(c, &a->sent_text, n);
-		else if (is_cap(n, "status"))
+		else if (is_cap(c, n, "status"))
 			rc = take_text(c, &a->status, n);
-		else if (is_cap(n, "msgType"))
+		else if (is_cap(c, n, "msgType"))
 			rc = take_text(c, &a->msg_type, n);
-		else if (is_cap(n, "scope"))
+		else if (is_cap(c, n, "scope"))
 			rc = take_text(c, &a->scope, n);
-		else if (is_cap(n, "references"))
+		else if (is_cap(c, n, "references"))
 			rc = parse_references(c, n);
-		else if (is_cap(n, "info") && !seen_info) {
-			seen_info = true;
+		else if (is_cap(c, n, "info"))
 			rc = parse_info(c, n);
-		}
 	}
 	if (rc < 0)
 		return -1;
@@ -389,27 +520,87 @@ parse_alert(struct parse_ctx *c, const xmlNode *root)
 	return 0;
 }
 
-struct cap_alert *
-cap_parse(const char *xml, size_t len, char *err, size_t errlen)
+/* Which CAP the root is, or NULL with the real reason in err. */
+static const char *
+root_namespace(const xmlNode *root, char *err, size_t errlen)
 {
-	xmlDoc *doc = xml_read_untrusted("CAP", xml, len, CAP_MAX_BYTES, err, errlen);
+	if (root == NULL) {
+		snprintf(err, errlen, "CAP: empty document");
+		return NULL;
+	}
+	const char *ns = root->ns != NULL ? (const char *)root->ns->href : NULL;
+	if (strcmp((const char *)root->name, "alert") != 0) {
+		snprintf(err, errlen, "CAP: root element is <%.40s>, not <alert>",
+		    (const char *)root->name);
+		return NULL;
+	}
+	if (ns != NULL && strcmp(ns, CAP_NS_1_2) == 0)
+		return CAP_NS_1_2;
+	if (ns != NULL && strcmp(ns, CAP_NS_1_1) == 0)
+		return CAP_NS_1_1;
+	snprintf(err, errlen, "CAP: <alert> in namespace \"%.80s\", not CAP 1.2 or 1.1 (%s)",
+	    ns ? ns : "", CAP_NS_1_2);
+	return NULL;
+}
+
+struct cap_alert *
+cap_parse(const char *xml, size_t len, size_t max, char *err, size_t errlen)
+{
+	xmlDoc *doc = xml_read_untrusted("CAP", xml, len, max, err, errlen);
 	if (doc == NULL)
 		return NULL;
 	const xmlNode *root = xmlDocGetRootElement(doc);
+	const char *ns = root_namespace(root, err, errlen);
+	if (ns == NULL) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
 	struct cap_alert *a = xcalloc(1, sizeof(*a));
-	a->interval_s = -1;
-	struct parse_ctx c = { a, err, errlen };
-	int rc;
-	if (root == NULL || !is_cap(root, "alert"))
-		rc = fail(&c, "CAP: root element is not <alert> in %s", CAP_NS);
-	else
-		rc = parse_alert(&c, root);
+	a->version = strcmp(ns, CAP_NS_1_1) == 0 ? "1.1" : "1.2";
+	struct parse_ctx c = { .a = a, .ns = ns, .err = err, .errlen = errlen };
+	int rc = parse_alert(&c, root);
 	xmlFreeDoc(doc);
 	if (rc < 0) {
 		cap_free(a);
 		return NULL;
 	}
 	return a;
+}
+
+static void
+area_clear(struct cap_area *ar)
+{
+	free(ar->desc);
+	for (size_t i = 0; i < ar->ngeocodes; i++) {
+		free(ar->geocodes[i].name);
+		free(ar->geocodes[i].value);
+	}
+	free(ar->geocodes);
+	for (size_t i = 0; i < ar->npolygons; i++)
+		geo_polygon_free(&ar->polygons[i]);
+	free(ar->polygons);
+	free(ar->circles);
+}
+
+static void
+info_clear(struct cap_info *in)
+{
+	free(in->language);
+	free(in->event);
+	free(in->urgency);
+	free(in->severity);
+	free(in->certainty);
+	free(in->headline);
+	free(in->description);
+	free(in->instruction);
+	free(in->priority_param);
+	free(in->audio_sha256);
+	for (size_t i = 0; i < in->nareas; i++)
+		area_clear(&in->areas[i]);
+	free(in->areas);
+	for (size_t i = 0; i < in->nresources; i++)
+		resource_clear(&in->resources[i]);
+	free(in->resources);
 }
 
 void
@@ -429,23 +620,86 @@ cap_free(struct cap_alert *a)
 		free(a->refs[i].sent);
 	}
 	free(a->refs);
-	free(a->urgency);
-	free(a->severity);
-	free(a->certainty);
-	free(a->headline);
-	free(a->description);
-	free(a->priority_param);
-	for (size_t i = 0; i < a->ngeocodes; i++)
-		free(a->geocodes[i]);
-	free(a->geocodes);
-	for (size_t i = 0; i < a->nresources; i++) {
-		free(a->resources[i].desc);
-		free(a->resources[i].mime_type);
-		free(a->resources[i].uri);
-		free(a->resources[i].digest);
-	}
-	free(a->resources);
+	for (size_t i = 0; i < a->ninfos; i++)
+		info_clear(&a->infos[i]);
+	free(a->infos);
 	free(a);
+}
+
+const struct cap_info *
+cap_first_info(const struct cap_alert *a)
+{
+	static const struct cap_info none = { .interval_s = -1 };
+
+	return a->ninfos > 0 ? &a->infos[0] : &none;
+}
+
+struct cap_info *
+cap_add_info(struct cap_alert *a)
+{
+	a->infos = xreallocarray(a->infos, a->ninfos + 1, sizeof(*a->infos));
+	struct cap_info *in = &a->infos[a->ninfos++];
+	*in = (struct cap_info){ .interval_s = -1 };
+	return in;
+}
+
+struct cap_area *
+cap_add_area(struct cap_info *info)
+{
+	info->areas = xreallocarray(info->areas, info->nareas + 1, sizeof(*info->areas));
+	struct cap_area *ar = &info->areas[info->nareas++];
+	*ar = (struct cap_area){ 0 };
+	return ar;
+}
+
+void
+cap_copy_areas(struct cap_info *to, const struct cap_info *from)
+{
+	for (size_t i = 0; i < from->nareas; i++) {
+		const struct cap_area *f = &from->areas[i];
+		struct cap_area *t = cap_add_area(to);
+		t->desc = f->desc ? xstrdup(f->desc) : NULL;
+		t->geocodes = xcalloc(f->ngeocodes + 1, sizeof(*t->geocodes));
+		for (size_t j = 0; j < f->ngeocodes; j++)
+			t->geocodes[j] = (struct cap_geocode){ xstrdup(f->geocodes[j].name),
+			    xstrdup(f->geocodes[j].value) };
+		t->ngeocodes = f->ngeocodes;
+		t->polygons = xcalloc(f->npolygons + 1, sizeof(*t->polygons));
+		for (size_t j = 0; j < f->npolygons; j++) {
+			size_t n = f->polygons[j].npts;
+			t->polygons[j].pts = xcalloc(n + 1, sizeof(struct geo_point));
+			memcpy(t->polygons[j].pts, f->polygons[j].pts, n * sizeof(struct geo_point));
+			t->polygons[j].npts = n;
+		}
+		t->npolygons = f->npolygons;
+		t->circles = xcalloc(f->ncircles + 1, sizeof(*t->circles));
+		memcpy(t->circles, f->circles, f->ncircles * sizeof(*t->circles));
+		t->ncircles = f->ncircles;
+	}
+}
+
+char *
+cap_geocode_list(const struct cap_info *info)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < info->nareas; i++)
+		for (size_t j = 0; j < info->areas[i].ngeocodes; j++)
+			len += strlen(info->areas[i].geocodes[j].value) + 1;
+	char *s = xcalloc(1, len);
+	for (size_t i = 0; i < info->nareas; i++)
+		for (size_t j = 0; j < info->areas[i].ngeocodes; j++) {
+			if (s[0] != '\0')
+				strcat(s, ",");
+			strcat(s, info->areas[i].geocodes[j].value);
+		}
+	return s;
+}
+
+const char *
+cap_info_language(const struct cap_info *info)
+{
+	return info->language != NULL && info->language[0] != '\0' ? info->language
+	    : CAP_DEFAULT_LANGUAGE;
 }
 
 /* ---- building ---- */
@@ -515,45 +769,82 @@ put_resource(xmlTextWriter *w, const struct cap_resource *r)
 }
 
 static void
-put_info(xmlTextWriter *w, const struct cap_alert *a)
+put_point(char *buf, size_t len, struct geo_point p)
+{
+	snprintf(buf, len, "%.6g,%.6g", p.lat, p.lon);
+}
+
+static void
+put_area(xmlTextWriter *w, const struct cap_area *ar)
+{
+	char pt[64];
+
+	xmlTextWriterStartElement(w, BAD_CAST "area");
+	put(w, "areaDesc", or_default(ar->desc, "?"));
+	for (size_t i = 0; i < ar->npolygons; i++) {
+		xmlTextWriterStartElement(w, BAD_CAST "polygon");
+		for (size_t j = 0; j < ar->polygons[i].npts; j++) {
+			put_point(pt, sizeof(pt), ar->polygons[i].pts[j]);
+			if (j > 0)
+				xmlTextWriterWriteString(w, BAD_CAST " ");
+			xmlTextWriterWriteString(w, BAD_CAST pt);
+		}
+		xmlTextWriterEndElement(w);
+	}
+	for (size_t i = 0; i < ar->ncircles; i++) {
+		char c[96];
+		put_point(pt, sizeof(pt), ar->circles[i].centre);
+		snprintf(c, sizeof(c), "%s %.6g", pt, ar->circles[i].radius_km);
+		put(w, "circle", c);
+	}
+	for (size_t i = 0; i < ar->ngeocodes; i++) {
+		xmlTextWriterStartElement(w, BAD_CAST "geocode");
+		put(w, "valueName", or_default(ar->geocodes[i].name, "loaxa:area"));
+		put(w, "value", ar->geocodes[i].value);
+		xmlTextWriterEndElement(w);
+	}
+	xmlTextWriterEndElement(w);
+}
+
+static void
+put_info(xmlTextWriter *w, const struct cap_info *in)
 {
 	char num[16];
 
 	xmlTextWriterStartElement(w, BAD_CAST "info");
+	if (in->language != NULL)
+		put(w, "language", in->language);
 	put(w, "category", "Safety");
-	put(w, "event", or_default(a->headline, "Public announcement"));
-	put(w, "urgency", or_default(a->urgency, "Unknown"));
-	put(w, "severity", or_default(a->severity, "Unknown"));
-	put(w, "certainty", or_default(a->certainty, "Unknown"));
-	if (a->effective != 0)
-		put_time(w, "effective", a->effective);
-	if (a->expires != 0)
-		put_time(w, "expires", a->expires);
-	if (a->headline != NULL)
-		put(w, "headline", a->headline);
-	if (a->description != NULL)
-		put(w, "description", a->description);
-	if (a->priority_param != NULL)
-		put_parameter(w, "loaxa:priority", a->priority_param);
-	if (a->plays > 0) {
-		snprintf(num, sizeof(num), "%d", a->plays);
+	put(w, "event", or_default(in->event, or_default(in->headline, "Public announcement")));
+	put(w, "urgency", or_default(in->urgency, "Unknown"));
+	put(w, "severity", or_default(in->severity, "Unknown"));
+	put(w, "certainty", or_default(in->certainty, "Unknown"));
+	if (in->effective != 0)
+		put_time(w, "effective", in->effective);
+	if (in->expires != 0)
+		put_time(w, "expires", in->expires);
+	if (in->headline != NULL)
+		put(w, "headline", in->headline);
+	if (in->description != NULL)
+		put(w, "description", in->description);
+	if (in->instruction != NULL)
+		put(w, "instruction", in->instruction);
+	if (in->priority_param != NULL)
+		put_parameter(w, "loaxa:priority", in->priority_param);
+	if (in->plays > 0) {
+		snprintf(num, sizeof(num), "%d", in->plays);
 		put_parameter(w, "loaxa:plays", num);
 	}
-	if (a->interval_s >= 0) {
-		snprintf(num, sizeof(num), "%d", a->interval_s);
+	if (in->interval_s >= 0) {
+		snprintf(num, sizeof(num), "%d", in->interval_s);
 		put_parameter(w, "loaxa:interval", num);
 	}
-	for (size_t i = 0; i < a->nresources; i++)
-		put_resource(w, &a->resources[i]);
-	for (size_t i = 0; i < a->ngeocodes; i++) {
-		xmlTextWriterStartElement(w, BAD_CAST "area");
-		put(w, "areaDesc", a->geocodes[i]);
-		xmlTextWriterStartElement(w, BAD_CAST "geocode");
-		put(w, "valueName", "loaxa:area");
-		put(w, "value", a->geocodes[i]);
-		xmlTextWriterEndElement(w);
-		xmlTextWriterEndElement(w);
-	}
+	if (in->audio_sha256 != NULL)
+		put_parameter(w, "loaxa:audio-sha256", in->audio_sha256);
+	for (size_t i = 0; i < in->nresources; i++)
+		put_resource(w, &in->resources[i]);
+	for (size_t i = 0; i < in->nareas; i++)
+		put_area(w, &in->areas[i]);
 	xmlTextWriterEndElement(w);
 }
 
@@ -562,7 +853,7 @@ cap_build(const struct cap_alert *a, size_t *len)
 {
 	xmlBuffer *buf;
 	xmlTextWriter *w = xml_writer_start("a CAP message", &buf);
-	xmlTextWriterStartElementNS(w, NULL, BAD_CAST "alert", BAD_CAST CAP_NS);
+	xmlTextWriterStartElementNS(w, NULL, BAD_CAST "alert", BAD_CAST CAP_NS_1_2);
 	put(w, "identifier", or_default(a->identifier, "?"));
 	put(w, "sender", or_default(a->sender, "?"));
 	if (a->sent_text != NULL)
@@ -573,7 +864,8 @@ cap_build(const struct cap_alert *a, size_t *len)
 	put(w, "msgType", or_default(a->msg_type, "Alert"));
 	put(w, "scope", or_default(a->scope, "Public"));
 	put_references(w, a);
-	put_info(w, a);
+	for (size_t i = 0; i < a->ninfos; i++)
+		put_info(w, &a->infos[i]);
 	xmlTextWriterEndElement(w);
 	return xml_writer_finish(w, buf, len);
 }

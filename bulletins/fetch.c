@@ -400,7 +400,15 @@ finish(struct transfer *t, CURLcode rc)
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
 	r->status = code;
 	if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
-		snprintf(r->err, sizeof(r->err), "larger than %lld bytes", t->max_size);
+		/* Both sizes: the server's when it said one, else "more than". */
+		curl_off_t cl = -1;
+		curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		if (cl > t->max_size)
+			snprintf(r->err, sizeof(r->err), "too large: %lld bytes, limit %lld",
+			    (long long)cl, t->max_size);
+		else
+			snprintf(r->err, sizeof(r->err), "too large: more than %lld bytes, limit %lld",
+			    t->max_size, t->max_size);
 	} else if (t->write_failed) {
 		/* err already set */
 	} else if (rc != CURLE_OK) {

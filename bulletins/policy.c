@@ -75,7 +75,7 @@ is_one_of(const char *v, const char *a, const char *b)
 }
 
 int
-policy_priority(const struct cap_alert *a)
+policy_priority(const struct cap_info *a)
 {
 	if (a->priority_param != NULL) {
 		char p[32];
@@ -130,14 +130,90 @@ check_status(const struct cap_alert *a, const struct policy_settings *s,
 	return false;
 }
 
+/* "VALUE" matches any geocode with that value; "NAME=VALUE" only the
+ * geocode whose valueName is NAME. */
 static bool
-for_our_areas(const struct cap_alert *a, const struct policy_settings *s)
+geocode_matches(const struct cap_geocode *g, const char *entry)
 {
-	for (size_t i = 0; i < a->ngeocodes; i++)
+	const char *eq = strchr(entry, '=');
+
+	if (eq == NULL)
+		return trimmed_equal(g->value, entry);
+	size_t n = (size_t)(eq - entry);
+	return strlen(g->name) == n && strncmp(g->name, entry, n) == 0 &&
+	    trimmed_equal(g->value, eq + 1);
+}
+
+static bool
+area_for_us(const struct cap_area *ar, const struct policy_settings *s,
+    bool *shapes_unmatched)
+{
+	for (size_t i = 0; i < ar->ngeocodes; i++)
 		for (size_t j = 0; j < s->nareas; j++)
-			if (trimmed_equal(a->geocodes[i], s->areas[j]))
+			if (geocode_matches(&ar->geocodes[i], s->areas[j]))
 				return true;
+	if (ar->npolygons + ar->ncircles > 0 && !s->has_location)
+		*shapes_unmatched = true;
+	if (!s->has_location)
+		return false;
+	for (size_t i = 0; i < ar->npolygons; i++)
+		if (geo_polygon_contains(&ar->polygons[i], s->location))
+			return true;
+	for (size_t i = 0; i < ar->ncircles; i++)
+		if (geo_circle_contains(&ar->circles[i], s->location))
+			return true;
 	return false;
+}
+
+bool
+policy_info_for_us(const struct cap_info *info, const struct policy_settings *s,
+    bool *shapes_unmatched)
+{
+	bool unused = false;
+
+	if (shapes_unmatched == NULL)
+		shapes_unmatched = &unused;
+	for (size_t i = 0; i < info->nareas; i++)
+		if (area_for_us(&info->areas[i], s, shapes_unmatched))
+			return true;
+	return false;
+}
+
+bool
+policy_language_matches(const char *station, const char *lang)
+{
+	size_t n = strlen(station);
+
+	while (isspace((unsigned char)*lang))
+		lang++;
+	/* BCP 47 prefix: "vi" is "vi-VN", never "vie". */
+	return strncasecmp(station, lang, n) == 0 &&
+	    (lang[n] == '\0' || lang[n] == '-' || isspace((unsigned char)lang[n]));
+}
+
+/* Of the infos whose area is ours, the first in the order of the station's
+ * languages, else the first; -1 if none is ours. */
+static long
+choose_info(const struct cap_alert *a, const struct policy_settings *s, bool *shapes)
+{
+	static const char *const dflt[] = { "vi" };
+	const char *const *langs = s->nlanguages > 0 ? s->languages : dflt;
+	size_t nlangs = s->nlanguages > 0 ? s->nlanguages : 1;
+	long first = -1;
+	bool ours[64];
+	size_t n = a->ninfos < 64 ? a->ninfos : 64;
+
+	for (size_t i = 0; i < n; i++) {
+		ours[i] = policy_info_for_us(&a->infos[i], s, shapes);
+		if (ours[i] && first < 0)
+			first = (long)i;
+	}
+	for (size_t l = 0; l < nlangs; l++)
+		for (size_t i = 0; i < n; i++)
+			if (ours[i] && policy_language_matches(langs[l],
+			    cap_info_language(&a->infos[i])))
+				return (long)i;
+	return first;
 }
 
 static void
@@ -150,8 +226,8 @@ format_utc(time_t t, char *buf, size_t len)
 }
 
 static bool
-check_times(const struct cap_alert *a, const struct policy_settings *s,
-    time_t now, struct policy_verdict *v)
+check_times(const struct cap_alert *a, const struct cap_info *in,
+    const struct policy_settings *s, time_t now, struct policy_verdict *v)
 {
 	char when[32];
 	int lifetime = s->default_lifetime_s > 0 ? s->default_lifetime_s
@@ -163,8 +239,8 @@ check_times(const struct cap_alert *a, const struct policy_settings *s,
 		v->retry = true;
 		return false;
 	}
-	v->effective = a->effective != 0 ? a->effective : a->sent;
-	v->expires = a->expires != 0 ? a->expires : v->effective + lifetime;
+	v->effective = in->effective != 0 ? in->effective : a->sent;
+	v->expires = in->expires != 0 ? in->expires : v->effective + lifetime;
 	if (v->expires <= now) {
 		format_utc(v->expires, when, sizeof(when));
 		reject(v, POLICY_REJECT, "expired at %s", when);
@@ -178,7 +254,7 @@ check_times(const struct cap_alert *a, const struct policy_settings *s,
 }
 
 static bool
-check_priority(const struct cap_alert *a, const struct policy_settings *s,
+check_priority(const struct cap_info *a, const struct policy_settings *s,
     struct policy_verdict *v)
 {
 	int p = policy_priority(a);
@@ -227,11 +303,17 @@ policy_check(const struct cap_alert *a, const struct policy_settings *s,
 		    a->msg_type != NULL ? a->msg_type : "(none)");
 		return;
 	}
-	if (!for_our_areas(a, s)) {
+	if (a->ninfos == 0) {
+		reject(v, POLICY_REJECT, "%s without <info>: nothing to air", a->msg_type);
+		return;
+	}
+	long i = choose_info(a, s, &v->shapes_unmatched);
+	if (i < 0) {
 		reject(v, POLICY_NOT_FOR_US, "not for this station's areas");
 		return;
 	}
-	if (check_times(a, s, now, v) && check_priority(a, s, v))
+	v->info = (size_t)i;
+	if (check_times(a, &a->infos[i], s, now, v) && check_priority(&a->infos[i], s, v))
 		v->outcome = POLICY_ACCEPT;
 }
 
@@ -372,40 +454,42 @@ usable_digest(const char *d)
 	return true;
 }
 
+static bool
+is_audio_type(const char *mime)
+{
+	char t[128];
+
+	return trim_copy(mime, t, sizeof(t)) && strncasecmp(t, "audio/", 6) == 0 && t[6] != '\0';
+}
+
 const struct cap_resource *
-policy_audio_resource(const struct cap_alert *a, long long *max_size,
+policy_audio_resource(const struct cap_info *info, long long limit, bool *text_only,
     char *reason, size_t reasonlen)
 {
-	const char *other = NULL;
-
-	for (size_t i = 0; i < a->nresources; i++) {
-		const struct cap_resource *r = &a->resources[i];
-		if (!trimmed_equal_nocase(r->mime_type, "audio/mpeg")) {
-			other = r->mime_type ? r->mime_type : "(none)";
-			continue;
-		}
-		if (r->uri == NULL || r->uri[0] == '\0') {
-			snprintf(reason, reasonlen, "audio resource without uri");
+	*text_only = false;
+	for (size_t i = 0; i < info->nresources; i++) {
+		const struct cap_resource *r = &info->resources[i];
+		if (!is_audio_type(r->mime_type))
+			continue;	/* a map, a picture: not for a loudspeaker */
+		if (r->deref == NULL && (r->uri == NULL || r->uri[0] == '\0')) {
+			snprintf(reason, reasonlen, "audio resource without uri or derefUri");
 			return NULL;
 		}
-		if (!usable_digest(r->digest)) {
+		if (r->deref == NULL && !usable_digest(r->digest)) {
 			snprintf(reason, reasonlen,
 			    "audio resource without a SHA-256 or SHA-1 digest");
 			return NULL;
 		}
-		if (r->size > POLICY_AUDIO_MAX) {
-			snprintf(reason, reasonlen,
-			    "oversize audio: %lld bytes, limit %lld", r->size,
-			    (long long)POLICY_AUDIO_MAX);
+		long long size = r->deref != NULL ? (long long)r->deref_len : r->size;
+		if (size > limit) {
+			snprintf(reason, reasonlen, "audio too large: %lld bytes, limit %lld",
+			    size, limit);
 			return NULL;
 		}
-		*max_size = r->size > 0 ? r->size : POLICY_AUDIO_MAX;
 		return r;
 	}
-	if (other != NULL)
-		snprintf(reason, reasonlen, "wrong MIME type %s (want audio/mpeg)", other);
-	else
-		snprintf(reason, reasonlen, "no audio resource");
+	*text_only = true;
+	snprintf(reason, reasonlen, "no audio resource");
 	return NULL;
 }
 
@@ -525,6 +609,16 @@ policy_digest_final(struct policy_digest *d, char sha256_hex[65], char sha1_hex[
 		out1[4 * i + 3] = (uint8_t)d->h1[i];
 	}
 	to_hex(out1, 20, sha1_hex);
+}
+
+const char *
+policy_digest_algorithm(const char *expected)
+{
+	char e[80];
+
+	if (trim_copy(expected, e, sizeof(e)) && strlen(e) == 40)
+		return "SHA-1";
+	return "SHA-256";
 }
 
 bool

@@ -1,7 +1,8 @@
 /*
  * policy: which bulletins a station accepts, as pure functions of a parsed
  * CAP message, the station's settings and the time, so every rule is unit
- * tested. Owns identity normalisation, priority derivation, plays/interval
+ * tested. Owns identity normalisation, the choice of the <info> to air (area
+ * by geocode or shape, station languages), priority derivation, plays/interval
  * defaults, URI confinement to the feed's origin (and its allow_origins),
  * audio resource checks, digests (SHA-256, and CAP's SHA-1) and poll timing
  * (jitter, back-off). No I/O, no logging.
@@ -17,20 +18,25 @@
 #include <sodium.h>
 
 #include "bulletins/cap.h"
+#include "bulletins/geo.h"
 #include "core/config.h"
 
 #define POLICY_SKEW_S		300		/* sent may be this far in the future */
 #define POLICY_DEFAULT_LIFETIME_S 3600
-#define POLICY_DOC_MAX		(1024 * 1024)	/* index, CAP, signature */
-#define POLICY_AUDIO_MAX	(50LL * 1024 * 1024)
+#define POLICY_DOC_MAX		(1024 * 1024)	/* index, signature */
+#define POLICY_AUDIO_MAX	(50LL * 1024 * 1024)	/* the audio download limit */
 #define POLICY_RETRY_MAX_S	60		/* a failing feed waits at most max(poll, this) */
 #define POLICY_EMERGENCY_PLAYS	3
 #define POLICY_EMERGENCY_INTERVAL_S 30
 #define POLICY_REASON_LEN	256
 
 struct policy_settings {
-	const char *const *areas;	/* station.areas */
+	const char *const *areas;	/* station.areas: "VALUE" or "NAME=VALUE" */
 	size_t nareas;
+	const char *const *languages;	/* station.languages ("vi" matches "vi-VN"); none: "vi" */
+	size_t nlanguages;
+	bool has_location;		/* station.location given */
+	struct geo_point location;
 	bool allow_test;		/* Exercise/Test accepted, aired as tests */
 	int default_lifetime_s;		/* when <expires> is absent */
 	enum priority max_priority;	/* the feed's cap */
@@ -39,7 +45,7 @@ struct policy_settings {
 enum policy_outcome {
 	POLICY_ACCEPT,		/* queue it (Alert or Update) */
 	POLICY_CANCEL,		/* a valid Cancel: remove its references */
-	POLICY_NOT_FOR_US,	/* no geocode of ours: info log only */
+	POLICY_NOT_FOR_US,	/* no area of ours: info log only */
 	POLICY_REJECT,		/* refused: reason says why */
 };
 
@@ -49,6 +55,8 @@ struct policy_verdict {
 	bool retry;		/* refused for now only (sent in the future: clock not set yet?) */
 	enum priority priority;
 	bool is_test;
+	size_t info;		/* ACCEPT: the <info> to air (index in a->infos) */
+	bool shapes_unmatched;	/* a polygon/circle was skipped: no station.location */
 	int plays, interval_s;
 	time_t effective, expires;	/* effective defaults to sent */
 };
@@ -61,11 +69,22 @@ int policy_identity(const char *sender, const char *identifier, const char *sent
 /* loaxa:priority when present (-1 if its value is unknown), otherwise
  * derived: Immediate + Extreme/Severe = emergency; Immediate/Expected +
  * Moderate, or Expected + Extreme/Severe = priority; anything else normal. */
-int policy_priority(const struct cap_alert *a);
+int policy_priority(const struct cap_info *info);
 
-/* Every rule on a parsed message, in order: status, scope, msgType, area,
- * times, priority and its cap. Cancels are checked for status and scope
- * only: a Cancel of something not in our queue is harmless. */
+/* True when one of info's areas is the station's: a geocode matches an
+ * entry of s->areas ("VALUE": any valueName; "NAME=VALUE": that one), or a
+ * polygon or circle holds s->location. *shapes_unmatched is set when a
+ * shape could not be tested for want of a location. */
+bool policy_info_for_us(const struct cap_info *info, const struct policy_settings *s,
+    bool *shapes_unmatched);
+/* True when the CAP language tag (vi-VN) is the station's language (vi or vi-VN). */
+bool policy_language_matches(const char *station, const char *info_language);
+
+/* Every rule on a parsed message, in order: status, scope, msgType, which
+ * info (of those whose area is ours, the first in the order of the
+ * station's languages, else the first), its times, priority and its cap.
+ * Cancels are checked for status and scope only: a Cancel of something
+ * not in our queue is harmless. */
 void policy_check(const struct cap_alert *a, const struct policy_settings *s,
     time_t now, struct policy_verdict *v);
 
@@ -87,11 +106,15 @@ int policy_resolve_uri(const char *base, const char *href,
     const struct policy_origins *origins, char **out, char *reason,
     size_t reasonlen);
 
-/* The audio resource to air: the first audio/mpeg one with a usable digest
- * (64 or 40 hex digits) and an acceptable size; max_size gets the download
- * cap (the CAP size when given, else POLICY_AUDIO_MAX). NULL with reason. */
-const struct cap_resource *policy_audio_resource(const struct cap_alert *a,
-    long long *max_size, char *reason, size_t reasonlen);
+/* The audio resource to air: the first with an audio/ MIME type (any:
+ * whether it decodes is found from the content). One given by uri needs a
+ * digest (64 or 40 hex digits: the signed message binds the audio through
+ * it); an embedded one (derefUri) is bound by the signature itself. <size>
+ * is approximate: refused only when it says more than limit ("too large").
+ * NULL with reason; *text_only is then true when the info has no audio
+ * resource at all (it may be spoken). */
+const struct cap_resource *policy_audio_resource(const struct cap_info *info,
+    long long limit, bool *text_only, char *reason, size_t reasonlen);
 
 /* Streaming SHA-256 and SHA-1 of the same bytes (audio downloads). */
 struct policy_digest {
@@ -107,6 +130,8 @@ void policy_digest_update(struct policy_digest *d, const void *data, size_t len)
 void policy_digest_final(struct policy_digest *d, char sha256_hex[65], char sha1_hex[41]);
 /* True when expected (hex, any case, SHA-256 or SHA-1 by length) matches. */
 bool policy_digest_matches(const char *expected, const char *sha256_hex, const char *sha1_hex);
+/* "SHA-256" or "SHA-1": the algorithm a digest of that length is checked with. */
+const char *policy_digest_algorithm(const char *expected);
 
 /* Next poll delay: poll_s with jitter of +-15% (r uniform in [0,1)). */
 int64_t policy_poll_delay_ms(int poll_s, double r);

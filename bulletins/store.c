@@ -31,6 +31,8 @@ store_bulletin_free(struct bulletin *b)
 	free(b->sender);
 	free(b->title);
 	free(b->audio_path);
+	free(b->announce_path);
+	free(b->language);
 	free(b);
 }
 
@@ -96,6 +98,9 @@ bulletin_from_json(json_t *o)
 	b->interval_s = jint(o, "interval_s");
 	b->last_aired = jtime(o, "last_aired");
 	b->audio_path = xstrdup(audio);
+	b->announce_path = jstr(o, "announce_path") ? xstrdup(jstr(o, "announce_path")) : NULL;
+	b->language = xstrdup(jstr(o, "language") ? jstr(o, "language") : "");
+	b->speech = json_is_true(json_object_get(o, "speech"));
 	b->seq = (unsigned long long)json_integer_value(json_object_get(o, "seq"));
 	return b;
 }
@@ -103,14 +108,19 @@ bulletin_from_json(json_t *o)
 static json_t *
 bulletin_to_json(const struct bulletin *b)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:s, s:I}",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:s, s:I, s:s, s:b}",
 	    "key", b->key, "identifier", b->identifier, "sender", b->sender,
 	    "title", b->title, "priority", priority_name(b->priority),
 	    "is_test", b->is_test, "sent", (json_int_t)b->sent,
 	    "effective", (json_int_t)b->effective, "expires", (json_int_t)b->expires,
 	    "plays", b->plays, "plays_done", b->plays_done, "interval_s", b->interval_s,
 	    "last_aired", (json_int_t)b->last_aired, "audio_path", b->audio_path,
-	    "seq", (json_int_t)b->seq);
+	    "seq", (json_int_t)b->seq, "language", b->language ? b->language : "",
+	    "speech", b->speech);
+
+	if (o != NULL && b->announce_path != NULL)
+		json_object_set_new(o, "announce_path", json_string(b->announce_path));
+	return o;
 }
 
 static void
@@ -344,7 +354,9 @@ store_audio_in_use(const struct store *s, const char *audio_path,
 {
 	for (size_t i = 0; i < s->nqueue; i++)
 		if (s->queue[i] != except &&
-		    strcmp(s->queue[i]->audio_path, audio_path) == 0)
+		    (strcmp(s->queue[i]->audio_path, audio_path) == 0 ||
+		    (s->queue[i]->announce_path != NULL &&
+		    strcmp(s->queue[i]->announce_path, audio_path) == 0)))
 			return true;
 	return false;
 }

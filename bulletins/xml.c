@@ -21,7 +21,7 @@ xml_read_untrusted(const char *what, const char *xml, size_t len, size_t max,
     char *err, size_t errlen)
 {
 	if (len > max) {
-		snprintf(err, errlen, "%s: larger than %zu bytes", what, max);
+		snprintf(err, errlen, "%s: too large: %zu bytes, limit %zu", what, len, max);
 		return NULL;
 	}
 	/* No DTD means no entity declarations: nothing to expand, nothing to fetch. */

@@ -11,13 +11,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char err[256];
-	struct cap_alert *a = cap_parse((const char *)data, size, err, sizeof(err));
+	struct cap_alert *a = cap_parse((const char *)data, size, CAP_DEFAULT_MAX_BYTES, err, sizeof(err));
 	if (a == NULL)
 		return 0;
 	size_t len;
 	char *xml = cap_build(a, &len);
-	struct cap_alert *b = cap_parse(xml, len, err, sizeof(err));
-	if (b == NULL || b->ngeocodes != a->ngeocodes || b->nrefs != a->nrefs)
+	struct cap_alert *b = cap_parse(xml, len, CAP_DEFAULT_MAX_BYTES, err, sizeof(err));
+	if (b == NULL || b->ninfos != a->ninfos || b->nrefs != a->nrefs)
 		abort();
 	cap_free(b);
 	free(xml);

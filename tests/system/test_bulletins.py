@@ -254,6 +254,22 @@ def _flip_middle(path):
     path.write_bytes(bytes(data))
 
 
+def _not_audio(feed, ident, mime):
+    """Replaces the audio by bytes that are no sound, with digests to match
+    (what a careless but honest officer could publish) and the MIME type."""
+    import hashlib
+    data = b"this is not a sound file\n" * 200
+    feed.audio_path(ident).write_bytes(data)
+
+    def edit(x):
+        x = x.replace("audio/mpeg", mime)
+        x = re.sub(r"<digest>[0-9a-f]+</digest>",
+                   "<digest>%s</digest>" % hashlib.sha1(data).hexdigest(), x)
+        return re.sub(r"(loaxa:audio-sha256</valueName>\s*<value>)[0-9a-f]+",
+                      lambda m: m.group(1) + hashlib.sha256(data).hexdigest(), x)
+    feed.edit_cap(ident, edit)
+
+
 def _future(xml):
     t = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S-00:00")
     return re.sub(r"<sent>[^<]*</sent>", "<sent>%s</sent>" % t, xml)
@@ -278,11 +294,13 @@ def test_every_refusal_is_logged_once_and_never_aired(feed, nginx, tones, tmp_pa
     bad(r"missing signature", lambda i: os.unlink("%s.minisig" % feed.cap_path(i)))
     bad(r"bad signature: .*unknown key|unknown key", key=other_key)
     bad(r"digest mismatch", lambda i: _flip_middle(feed.audio_path(i)))
-    bad(r"size mismatch", lambda i: os.truncate(feed.audio_path(i),
-                                                 feed.audio_path(i).stat().st_size - 100))
-    bad(r"oversize audio", lambda i: feed.audio_path(i).open("ab").write(b"\0" * 100))
-    bad(r"wrong MIME type", lambda i: feed.edit_cap(
-        i, lambda x: x.replace("audio/mpeg", "audio/x-wav")))
+    # <size> is approximate: a shorter file is refused for its digest.
+    bad(r"digest mismatch: SHA-1 of the download", lambda i: os.truncate(
+        feed.audio_path(i), feed.audio_path(i).stat().st_size - 100))
+    bad(r"audio too large: 62914560 bytes, limit 52428800", lambda i: feed.edit_cap(
+        i, lambda x: re.sub(r"<size>\d+</size>", "<size>62914560</size>", x)))
+    # Any audio/ type, but the content must decode.
+    bad(r"audio does not decode", lambda i: _not_audio(feed, i, "audio/x-wav"))
     bad(r"refused URI", lambda i: feed.edit_cap(i, uri("file:///etc/passwd")))
     bad(r"refused URI", lambda i: feed.edit_cap(i, uri("ftp://127.0.0.1/%s.mp3" % i)))
     bad(r"refused URI", lambda i: feed.edit_cap(
@@ -463,7 +481,7 @@ def test_server_faults_are_logged_once_and_the_queue_keeps_airing(
     conf = station_config(tmp_path, [feed.station_feed(poll=1)], alsa_capture.device)
     d = start_daemon(conf, env=alsa_capture.env())
     d.wait_for_log(r"bulletin %s accepted" % good, timeout=10)
-    d.wait_for_log(r"bulletin %s .*rejected: oversize audio" % big, timeout=10)
+    d.wait_for_log(r"bulletin %s .*rejected: audio too large: more than 52428800 bytes, limit 52428800" % big, timeout=10)
     failing_since = time.time()
     for mode, seen in (("status/503", "/status/503/feed/index.atom"),
                        ("redirect-loop", "/redirect-loop/feed/index.atom"),

@@ -158,8 +158,11 @@ def test_publish_writes_valid_signed_cap_audio_and_index(officer, audio, feed):
     assert info.findtext(f"{CAP}urgency") == "Immediate"
     assert info.findtext(f"{CAP}severity") == "Extreme"
     assert info.findtext(f"{CAP}headline") == "Lũ lụt & sạt lở"
+    data = audio.read_bytes()
     assert params(root) == {"loaxa:priority": "emergency", "loaxa:plays": "2",
-                            "loaxa:interval": "600"}
+                            "loaxa:interval": "600",
+                            "loaxa:audio-sha256": hashlib.sha256(data).hexdigest()}
+    assert info.findtext(f"{CAP}language") == "vi-VN"
     codes = [g.findtext(f"{CAP}value") for g in info.iter(f"{CAP}geocode")]
     assert codes == ["VN-01", "VN-02"]
     res = info.find(f"{CAP}resource")
@@ -168,10 +171,10 @@ def test_publish_writes_valid_signed_cap_audio_and_index(officer, audio, feed):
     assert uri == f"../audio/{ident}.mp3"
     served = (xml.parent / uri).resolve()
     assert served == (feed / "audio" / f"{ident}.mp3").resolve()
-    data = audio.read_bytes()
     assert served.read_bytes() == data
     assert int(res.findtext(f"{CAP}size")) == len(data)
-    assert res.findtext(f"{CAP}digest") == hashlib.sha256(data).hexdigest()
+    # CAP 1.2's <digest> is SHA-1: what any consumer checks.
+    assert res.findtext(f"{CAP}digest") == hashlib.sha1(data).hexdigest()
     assert index_hrefs(feed) == [f"alerts/{ident}.xml"]
 
 
@@ -228,7 +231,8 @@ def test_update_references_original_and_replaces_its_entry(officer, audio, tmp_p
     codes = [g.findtext(f"{CAP}value") for g in root.iter(f"{CAP}geocode")]
     assert codes == ["VN-01", "VN-02"]
     digest = root.find(f"{CAP}info").find(f"{CAP}resource").findtext(f"{CAP}digest")
-    assert digest == hashlib.sha256(new_audio.read_bytes()).hexdigest()
+    assert digest == hashlib.sha1(new_audio.read_bytes()).hexdigest()
+    assert params(root)["loaxa:audio-sha256"] == hashlib.sha256(new_audio.read_bytes()).hexdigest()
     assert index_hrefs(feed) == [f"alerts/{upd}.xml", f"alerts/{other}.xml"]
     assert minisign_verifies(feed, upd, officer.with_suffix(".pub"))
 

@@ -52,7 +52,7 @@ static const char FULL[] =
 static struct cap_alert *
 parse(const char *xml, char *err, size_t errlen)
 {
-	return cap_parse(xml, strlen(xml), err, errlen);
+	return cap_parse(xml, strlen(xml), CAP_DEFAULT_MAX_BYTES, err, errlen);
 }
 
 static void
@@ -72,20 +72,28 @@ full_message_gives_every_field(void **state)
 	assert_string_equal(a->refs[0].identifier, "flood-41");
 	assert_string_equal(a->refs[0].sent, "2026-11-27T16:00:00+07:00");
 	assert_string_equal(a->refs[1].sender, "other");
-	assert_string_equal(a->urgency, "Immediate");
-	assert_string_equal(a->severity, "Extreme");
-	assert_string_equal(a->headline, "L\u0169 l\u1ee5t & s\u1ea1t l\u1edf");
-	assert_int_equal(a->effective, 1795773900);
-	assert_int_equal(a->expires, 1795816800);
-	assert_string_equal(a->priority_param, "emergency");
-	assert_int_equal(a->plays, 3);
-	assert_int_equal(a->interval_s, 600);
-	assert_int_equal(a->ngeocodes, 3);
-	assert_string_equal(a->geocodes[2], "VN-01-003");
-	assert_int_equal(a->nresources, 1);
-	assert_int_equal(a->resources[0].size, 12345);
-	assert_string_equal(a->resources[0].uri, "../audio/flood-42.mp3");
-	assert_string_equal(a->resources[0].digest,
+	assert_string_equal(a->infos[0].urgency, "Immediate");
+	assert_string_equal(a->infos[0].severity, "Extreme");
+	assert_string_equal(a->infos[0].headline, "L\u0169 l\u1ee5t & s\u1ea1t l\u1edf");
+	assert_int_equal(a->infos[0].effective, 1795773900);
+	assert_int_equal(a->infos[0].expires, 1795816800);
+	assert_string_equal(a->infos[0].priority_param, "emergency");
+	assert_int_equal(a->infos[0].plays, 3);
+	assert_int_equal(a->infos[0].interval_s, 600);
+	assert_int_equal(a->infos[0].nareas, 2);
+	assert_int_equal(a->infos[0].areas[0].ngeocodes, 2);
+	assert_string_equal(a->infos[0].areas[0].desc, "Commune 1");
+	assert_string_equal(a->infos[0].areas[0].geocodes[1].name, "loaxa:area");
+	assert_string_equal(a->infos[0].areas[1].geocodes[0].value, "VN-01-003");
+	assert_int_equal(a->infos[0].nresources, 1);
+	assert_int_equal(a->infos[0].resources[0].size, 12345);
+	assert_string_equal(a->infos[0].resources[0].uri, "../audio/flood-42.mp3");
+	/* Every <info> is read: the second one too, with CAP's default language. */
+	assert_int_equal(a->ninfos, 2);
+	assert_string_equal(a->infos[1].urgency, "Past");
+	assert_string_equal(cap_info_language(&a->infos[1]), "en-US");
+	assert_string_equal(a->version, "1.2");
+	assert_string_equal(a->infos[0].resources[0].digest,
 	    "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
 	cap_free(a);
 }
@@ -100,11 +108,13 @@ absent_parameters_have_their_defaults(void **state)
 	    "<msgType>Cancel</msgType><scope>Public</scope></alert>";
 	struct cap_alert *a = parse(xml, err, sizeof(err));
 	assert_non_null(a);
-	assert_null(a->priority_param);
-	assert_int_equal(a->plays, 0);
-	assert_int_equal(a->interval_s, -1);
-	assert_int_equal(a->effective, 0);
-	assert_int_equal(a->ngeocodes, 0);
+	assert_int_equal(a->ninfos, 0);
+	const struct cap_info *in = cap_first_info(a);
+	assert_null(in->priority_param);
+	assert_int_equal(in->plays, 0);
+	assert_int_equal(in->interval_s, -1);
+	assert_int_equal(in->effective, 0);
+	assert_int_equal(in->nareas, 0);
 	cap_free(a);
 }
 
@@ -127,13 +137,22 @@ malformed_messages_are_refused_with_a_reason(void **state)
 		{ "<sent>2026-11-27T17:00:00+07:00</sent>", "<sent>yesterday</sent>", "sent" },
 		{ "<sent>2026-11-27T17:00:00+07:00</sent>", "<sent>2026-11-27T17:00:00+7:00</sent>", "sent" },
 		{ "<expires>2026-11-28T05:00:00+07:00</expires>", "<expires>2026-13-28T05:00:00+07:00</expires>", "expires" },
-		{ "urn:oasis:names:tc:emergency:cap:1.2", "urn:oasis:names:tc:emergency:cap:1.1", "alert" },
+		{ "urn:oasis:names:tc:emergency:cap:1.2", "urn:oasis:names:tc:emergency:cap:1.0", "namespace" },
+		{ "<alert xmlns", "<alarm xmlns", "XML" },
+		{ "<digest>ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789</digest>",
+		  "<digest>ABCDEF0123456789abcdef0123456789abcdef</digest><derefUri>***</derefUri>", "base64" },
+		{ "<areaDesc>Commune 3</areaDesc>", "<areaDesc>C</areaDesc><polygon>1,2 3,4</polygon>", "polygon has 2 points" },
+		{ "<areaDesc>Commune 3</areaDesc>", "<areaDesc>C</areaDesc><polygon>1,2 3,4 5,500 1,2</polygon>", "polygon point 3" },
+		{ "<areaDesc>Commune 3</areaDesc>", "<areaDesc>C</areaDesc><circle>10.5,105.5</circle>", "circle" },
+		{ "<areaDesc>Commune 3</areaDesc>", "<areaDesc>C</areaDesc><circle>10.5,105.5 -3</circle>", "radius" },
 		{ "<value>emergency</value>", "<value>urgent</value>", "loaxa:priority" },
 		{ "<value>3</value>", "<value>3x</value>", "loaxa:plays" },
 		{ "<value>3</value>", "<value>0</value>", "loaxa:plays" },
 		{ "<value>600</value>", "<value>-5</value>", "loaxa:interval" },
 		{ "<size>12345</size>", "<size>-1</size>", "size" },
 		{ "<digest>ABCDEF", "<digest>XYZ", "digest" },
+		{ "<digest>ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123456789</digest>",
+		  "<digest>ABCDEF01234</digest>", "neither SHA-1" },
 		{ "flood-41,2026", "flood-41 2026", "reference" },
 		{ "</scope>", "</scope><scope>Private</scope>", "twice" },
 		{ "</alert>", "", "XML" },
@@ -159,11 +178,12 @@ external_entities_are_never_fetched_or_expanded(void **state)
 	const char *xxe = "<?xml version='1.0'?><!DOCTYPE a [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
 	    "<alert xmlns='urn:oasis:names:tc:emergency:cap:1.2'><identifier>&e;</identifier></alert>";
 	assert_null(parse(xxe, err, sizeof(err)));
-	assert_null(cap_parse("", 0, err, sizeof(err)));
+	assert_null(cap_parse("", 0, CAP_DEFAULT_MAX_BYTES, err, sizeof(err)));
 	char *huge = xcalloc(1, 300 * 1024 + 1);
 	memset(huge, ' ', 300 * 1024);
-	assert_null(parse(huge, err, sizeof(err)));
-	assert_non_null(strstr(err, "larger"));
+	assert_null(cap_parse(huge, strlen(huge), 256 * 1024, err, sizeof(err)));
+	/* Both sizes, so the technician knows what to raise it to. */
+	assert_non_null(strstr(err, "too large: 307200 bytes, limit 262144"));
 	free(huge);
 }
 
@@ -172,39 +192,59 @@ built_message_parses_back_the_same(void **state)
 {
 	(void)state;
 	char err[256];
-	char *geocodes[] = { "VN-01", "VN-02" };
-	struct cap_resource res = { "audio", "audio/mpeg", 999, "../audio/x.mp3",
-		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" };
+	struct cap_geocode geocodes[] = { { "loaxa:area", "VN-01" }, { "SAME", "VN-02" } };
+	struct geo_point ring[] = { { 10, 105 }, { 10, 106 }, { 11, 106 }, { 10, 105 } };
+	struct geo_polygon poly = { ring, 4 };
+	struct geo_circle circ = { { 10.5, 105.5 }, 12.5 };
+	struct cap_area area = { .desc = "Xã Tân Thạnh", .geocodes = geocodes, .ngeocodes = 2,
+		.polygons = &poly, .npolygons = 1, .circles = &circ, .ncircles = 1 };
+	struct cap_resource res = { .desc = "audio", .mime_type = "audio/mpeg", .size = 999,
+		.uri = "../audio/x.mp3",
+		.digest = "0123456789abcdef0123456789abcdef01234567" };
 	struct cap_ref ref = { "s1", "old-1", "2026-11-27T16:00:00+07:00" };
+	struct cap_info info = {
+		.language = "vi-VN", .urgency = "Expected", .severity = "Severe", .certainty = "Likely",
+		.headline = "Storm <5> & wind", .description = "Gió mạnh", .instruction = "Ở trong nhà",
+		.effective = 1795773900, .expires = 1795816800,
+		.priority_param = "priority", .plays = 2, .interval_s = 0,
+		.audio_sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		.areas = &area, .nareas = 1, .resources = &res, .nresources = 1,
+	};
 	struct cap_alert in = {
 		.identifier = "x", .sender = "loaxa-ABC", .sent = 1795773600,
 		.status = "Actual", .msg_type = "Update", .scope = "Public",
-		.refs = &ref, .nrefs = 1,
-		.urgency = "Expected", .severity = "Severe", .certainty = "Likely",
-		.headline = "Storm <5> & wind", .effective = 1795773900, .expires = 1795816800,
-		.priority_param = "priority", .plays = 2, .interval_s = 0,
-		.geocodes = geocodes, .ngeocodes = 2, .resources = &res, .nresources = 1,
+		.refs = &ref, .nrefs = 1, .infos = &info, .ninfos = 1,
 	};
 	size_t len;
 	char *xml = cap_build(&in, &len);
 	assert_int_equal(strlen(xml), len);
-	struct cap_alert *out = cap_parse(xml, len, err, sizeof(err));
+	struct cap_alert *out = cap_parse(xml, len, CAP_DEFAULT_MAX_BYTES, err, sizeof(err));
 	assert_non_null(out);
 	assert_string_equal(out->identifier, "x");
 	assert_int_equal(out->sent, in.sent);
 	assert_string_equal(out->msg_type, "Update");
 	assert_int_equal(out->nrefs, 1);
 	assert_string_equal(out->refs[0].identifier, "old-1");
-	assert_string_equal(out->headline, "Storm <5> & wind");
-	assert_int_equal(out->effective, in.effective);
-	assert_int_equal(out->expires, in.expires);
-	assert_string_equal(out->priority_param, "priority");
-	assert_int_equal(out->plays, 2);
-	assert_int_equal(out->interval_s, 0);
-	assert_int_equal(out->ngeocodes, 2);
-	assert_string_equal(out->geocodes[1], "VN-02");
-	assert_int_equal(out->resources[0].size, 999);
-	assert_string_equal(out->resources[0].digest, res.digest);
+	assert_int_equal(out->ninfos, 1);
+	const struct cap_info *o = &out->infos[0];
+	assert_string_equal(o->language, "vi-VN");
+	assert_string_equal(o->headline, "Storm <5> & wind");
+	assert_string_equal(o->instruction, "Ở trong nhà");
+	assert_int_equal(o->effective, info.effective);
+	assert_int_equal(o->expires, info.expires);
+	assert_string_equal(o->priority_param, "priority");
+	assert_int_equal(o->plays, 2);
+	assert_int_equal(o->interval_s, 0);
+	assert_string_equal(o->audio_sha256, info.audio_sha256);
+	assert_int_equal(o->areas[0].ngeocodes, 2);
+	assert_string_equal(o->areas[0].desc, "Xã Tân Thạnh");
+	assert_string_equal(o->areas[0].geocodes[1].name, "SAME");
+	assert_string_equal(o->areas[0].geocodes[1].value, "VN-02");
+	assert_int_equal(o->areas[0].npolygons, 1);
+	assert_int_equal(o->areas[0].polygons[0].npts, 4);
+	assert_true(o->areas[0].circles[0].radius_km == 12.5);
+	assert_int_equal(o->resources[0].size, 999);
+	assert_string_equal(o->resources[0].digest, res.digest);
 	cap_free(out);
 
 	/* The OASIS schema accepts it (when the shared schema is there). */
@@ -222,6 +262,33 @@ built_message_parses_back_the_same(void **state)
 	}
 	remove("/tmp/test_cap_built.xml");
 	free(xml);
+}
+
+static void
+cap_1_1_and_embedded_audio_are_read(void **state)
+{
+	(void)state;
+	char err[256];
+	/* "hello loaxa" in base64, folded as MIME folds it. */
+	const char *xml = "<alert xmlns='urn:oasis:names:tc:emergency:cap:1.1'><identifier>i</identifier>"
+	    "<sender>s</sender><sent>2026-01-01T00:00:00-00:00</sent><status>Actual</status>"
+	    "<msgType>Alert</msgType><scope>Public</scope>"
+	    "<info><language>es-US</language><category>Geo</category><event>e</event>"
+	    "<urgency>Immediate</urgency><severity>Severe</severity><certainty>Observed</certainty>"
+	    "<resource><resourceDesc>EAS</resourceDesc><mimeType>audio/x-ipaws-audio-mp3</mimeType>"
+	    "<size>3</size><uri></uri><derefUri>aGVsbG8g\n bG9heGE=</derefUri></resource>"
+	    "<area><areaDesc>a</areaDesc><circle>32.9525,-115.5527 0</circle></area></info></alert>";
+	struct cap_alert *a = parse(xml, err, sizeof(err));
+	if (a == NULL)
+		fail_msg("refused: %s", err);
+	assert_string_equal(a->version, "1.1");
+	const struct cap_resource *r = &a->infos[0].resources[0];
+	assert_null(r->uri);	/* empty <uri> beside derefUri is absent */
+	assert_int_equal(r->deref_len, 11);
+	assert_memory_equal(r->deref, "hello loaxa", 11);
+	assert_int_equal(a->infos[0].areas[0].ncircles, 1);
+	assert_true(a->infos[0].areas[0].circles[0].centre.lon == -115.5527);
+	cap_free(a);
 }
 
 static void
@@ -252,6 +319,7 @@ main(void)
 		cmocka_unit_test(malformed_messages_are_refused_with_a_reason),
 		cmocka_unit_test(external_entities_are_never_fetched_or_expanded),
 		cmocka_unit_test(built_message_parses_back_the_same),
+		cmocka_unit_test(cap_1_1_and_embedded_audio_are_read),
 		cmocka_unit_test(times_follow_the_cap_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,24 +13,33 @@
 #define NOW ((time_t)1795000000)	/* 2026-11-18 */
 
 static char *areas[] = { "87", "30280" };
-static char *geo_ours[] = { "99", "30280" };
-static char *geo_spaced[] = { " 87 " };
-static char *geo_other[] = { "88", "30281" };
+static struct cap_geocode geo_ours[] = { { "loaxa:area", "99" }, { "SAME", "30280" } };
+static struct cap_geocode geo_spaced[] = { { "", " 87 " } };
+static struct cap_geocode geo_other[] = { { "loaxa:area", "88" }, { "SAME", "30281" } };
 static struct cap_ref one_ref[] = { { "prov@example.vn", "OLD-1", "2026-11-18T00:00:00+07:00" } };
+
+/* One <info> with one <area>, rebuilt for each case. */
+static struct cap_area the_area;
+static struct cap_info the_info;
 
 static struct cap_alert
 base_alert(void)
 {
+	the_area = (struct cap_area){ .desc = "x", .geocodes = geo_ours, .ngeocodes = 2 };
+	the_info = (struct cap_info){
+		.urgency = "Future", .severity = "Minor", .certainty = "Likely",
+		.headline = "Flood warning", .expires = NOW + 3600,
+		.plays = 0, .interval_s = -1, .areas = &the_area, .nareas = 1,
+	};
 	return (struct cap_alert){
 		.identifier = "ALERT-1", .sender = "prov@example.vn",
 		.sent_text = "x", .sent = NOW - 60,
 		.status = "Actual", .msg_type = "Alert", .scope = "Public",
-		.urgency = "Future", .severity = "Minor", .certainty = "Likely",
-		.headline = "Flood warning", .expires = NOW + 3600,
-		.plays = 0, .interval_s = -1,
-		.geocodes = geo_ours, .ngeocodes = 2,
+		.infos = &the_info, .ninfos = 1,
 	};
 }
+
+#define IN(a) (&(a)->infos[0])
 
 struct rule_case {
 	const char *name;
@@ -52,32 +61,32 @@ static void m_system(struct cap_alert *a) { a->status = "System"; }
 static void m_restricted(struct cap_alert *a) { a->scope = "Restricted"; }
 static void m_cancel(struct cap_alert *a) { a->msg_type = "Cancel"; a->refs = one_ref; a->nrefs = 1; }
 static void m_cancel_norefs(struct cap_alert *a) { a->msg_type = "Cancel"; }
-static void m_cancel_elsewhere(struct cap_alert *a) { m_cancel(a); a->geocodes = geo_other; a->ngeocodes = 2; }
+static void m_cancel_elsewhere(struct cap_alert *a) { m_cancel(a); the_area.geocodes = geo_other; the_area.ngeocodes = 2; }
 static void m_update(struct cap_alert *a) { a->msg_type = "Update"; a->refs = one_ref; a->nrefs = 1; }
 static void m_ack(struct cap_alert *a) { a->msg_type = "Ack"; }
-static void m_other_area(struct cap_alert *a) { a->geocodes = geo_other; a->ngeocodes = 2; }
-static void m_no_area(struct cap_alert *a) { a->geocodes = NULL; a->ngeocodes = 0; }
-static void m_spaced_area(struct cap_alert *a) { a->geocodes = geo_spaced; a->ngeocodes = 1; }
-static void m_expired(struct cap_alert *a) { a->sent = NOW - 7200; a->expires = NOW - 1; }
-static void m_no_expires_old(struct cap_alert *a) { a->sent = NOW - 3601; a->expires = 0; }
-static void m_no_expires_fresh(struct cap_alert *a) { a->sent = NOW - 3500; a->expires = 0; }
-static void m_future(struct cap_alert *a) { a->sent = NOW + 301; a->expires = NOW + 7200; }
+static void m_other_area(struct cap_alert *a) { (void)a; the_area.geocodes = geo_other; the_area.ngeocodes = 2; }
+static void m_no_area(struct cap_alert *a) { (void)a; the_area.geocodes = NULL; the_area.ngeocodes = 0; }
+static void m_spaced_area(struct cap_alert *a) { (void)a; the_area.geocodes = geo_spaced; the_area.ngeocodes = 1; }
+static void m_expired(struct cap_alert *a) { a->sent = NOW - 7200; IN(a)->expires = NOW - 1; }
+static void m_no_expires_old(struct cap_alert *a) { a->sent = NOW - 3601; IN(a)->expires = 0; }
+static void m_no_expires_fresh(struct cap_alert *a) { a->sent = NOW - 3500; IN(a)->expires = 0; }
+static void m_future(struct cap_alert *a) { a->sent = NOW + 301; IN(a)->expires = NOW + 7200; }
 static void m_skew_ok(struct cap_alert *a) { a->sent = NOW + 299; }
-static void m_later(struct cap_alert *a) { a->effective = NOW + 600; a->expires = NOW + 1200; }
-static void m_backwards(struct cap_alert *a) { a->effective = NOW + 600; a->expires = NOW + 300; }
-static void m_emerg_param(struct cap_alert *a) { a->priority_param = "emergency"; }
-static void m_prio_param(struct cap_alert *a) { a->priority_param = " priority "; }
-static void m_bad_param(struct cap_alert *a) { a->priority_param = "urgent!"; }
-static void m_imm_extreme(struct cap_alert *a) { a->urgency = "Immediate"; a->severity = "Extreme"; }
-static void m_imm_severe(struct cap_alert *a) { a->urgency = "Immediate"; a->severity = "Severe"; }
-static void m_imm_moderate(struct cap_alert *a) { a->urgency = "Immediate"; a->severity = "Moderate"; }
-static void m_exp_moderate(struct cap_alert *a) { a->urgency = "Expected"; a->severity = "Moderate"; }
-static void m_exp_severe(struct cap_alert *a) { a->urgency = "Expected"; a->severity = "Severe"; }
-static void m_future_extreme(struct cap_alert *a) { a->urgency = "Future"; a->severity = "Extreme"; }
-static void m_imm_minor(struct cap_alert *a) { a->urgency = "Immediate"; a->severity = "Minor"; }
-static void m_plays(struct cap_alert *a) { a->plays = 5; a->interval_s = 120; }
-static void m_emerg_plays(struct cap_alert *a) { m_emerg_param(a); a->plays = 2; a->interval_s = 0; }
-static void m_silly_plays(struct cap_alert *a) { a->plays = 500; }
+static void m_later(struct cap_alert *a) { IN(a)->effective = NOW + 600; IN(a)->expires = NOW + 1200; }
+static void m_backwards(struct cap_alert *a) { IN(a)->effective = NOW + 600; IN(a)->expires = NOW + 300; }
+static void m_emerg_param(struct cap_alert *a) { IN(a)->priority_param = "emergency"; }
+static void m_prio_param(struct cap_alert *a) { IN(a)->priority_param = " priority "; }
+static void m_bad_param(struct cap_alert *a) { IN(a)->priority_param = "urgent!"; }
+static void m_imm_extreme(struct cap_alert *a) { IN(a)->urgency = "Immediate"; IN(a)->severity = "Extreme"; }
+static void m_imm_severe(struct cap_alert *a) { IN(a)->urgency = "Immediate"; IN(a)->severity = "Severe"; }
+static void m_imm_moderate(struct cap_alert *a) { IN(a)->urgency = "Immediate"; IN(a)->severity = "Moderate"; }
+static void m_exp_moderate(struct cap_alert *a) { IN(a)->urgency = "Expected"; IN(a)->severity = "Moderate"; }
+static void m_exp_severe(struct cap_alert *a) { IN(a)->urgency = "Expected"; IN(a)->severity = "Severe"; }
+static void m_future_extreme(struct cap_alert *a) { IN(a)->urgency = "Future"; IN(a)->severity = "Extreme"; }
+static void m_imm_minor(struct cap_alert *a) { IN(a)->urgency = "Immediate"; IN(a)->severity = "Minor"; }
+static void m_plays(struct cap_alert *a) { IN(a)->plays = 5; IN(a)->interval_s = 120; }
+static void m_emerg_plays(struct cap_alert *a) { m_emerg_param(a); IN(a)->plays = 2; IN(a)->interval_s = 0; }
+static void m_silly_plays(struct cap_alert *a) { IN(a)->plays = 500; }
 
 static const struct rule_case cases[] = {
 	{ "actual public alert for our area is accepted", m_none, false, PRIO_EMERGENCY, POLICY_ACCEPT, NULL, PRIO_NORMAL, 1, 0, false },
@@ -158,7 +167,7 @@ effective_defaults_to_sent_and_lifetime_applies(void **state)
 	    .default_lifetime_s = 600, .max_priority = PRIO_EMERGENCY };
 	struct policy_verdict v;
 
-	a.expires = 0;
+	IN(&a)->expires = 0;
 	policy_check(&a, &s, NOW, &v);
 	assert_int_equal(v.outcome, POLICY_ACCEPT);
 	assert_int_equal(v.effective, NOW - 60);
@@ -315,10 +324,14 @@ static void
 audio_resource_rules(void **state)
 {
 	(void)state;
+	unsigned char pcm[4] = { 1, 2, 3, 4 };
 	struct cap_resource img = { .mime_type = "image/png", .uri = "a.png", .digest = SHA256_X };
 	struct cap_resource mp3 = { .mime_type = "audio/mpeg", .uri = "a.mp3", .digest = SHA256_X, .size = 1234 };
 	struct cap_resource mp3_sha1 = { .mime_type = "audio/mpeg", .uri = "a.mp3",
 	    .digest = "a9993e364706816aba3e25717850c26c9cd0d89d" };
+	struct cap_resource ipaws = { .mime_type = " audio/x-ipaws-audio-mp3 ", .deref = pcm, .deref_len = 4,
+	    .size = 98865 };
+	struct cap_resource wav = { .mime_type = "Audio/X-WAV", .uri = "a.wav", .digest = SHA256_X };
 	struct cap_resource huge = { .mime_type = "audio/mpeg", .uri = "a.mp3", .digest = SHA256_X,
 	    .size = POLICY_AUDIO_MAX + 1 };
 	struct cap_resource nodigest = { .mime_type = "audio/mpeg", .uri = "a.mp3" };
@@ -327,29 +340,148 @@ audio_resource_rules(void **state)
 	struct cap_resource both[] = { img, mp3 };
 	struct cap_alert a = base_alert();
 	char reason[256];
-	long long max;
+	bool text;
 
-	a.resources = &img; a.nresources = 1;
-	assert_null(policy_audio_resource(&a, &max, reason, sizeof(reason)));
-	assert_non_null(strstr(reason, "wrong MIME type image/png"));
-	a.resources = NULL; a.nresources = 0;
-	assert_null(policy_audio_resource(&a, &max, reason, sizeof(reason)));
+	/* a picture is not for a loudspeaker: the info is text-only */
+	IN(&a)->resources = &img; IN(&a)->nresources = 1;
+	assert_null(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)));
+	assert_true(text);
+	IN(&a)->resources = NULL; IN(&a)->nresources = 0;
+	assert_null(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)));
+	assert_true(text);
 	assert_non_null(strstr(reason, "no audio"));
-	a.resources = both; a.nresources = 2;
-	assert_ptr_equal(policy_audio_resource(&a, &max, reason, sizeof(reason)), &both[1]);
-	assert_int_equal(max, 1234);	/* the CAP size, +0 */
-	a.resources = &mp3_sha1; a.nresources = 1;
-	assert_non_null(policy_audio_resource(&a, &max, reason, sizeof(reason)));
-	assert_int_equal(max, POLICY_AUDIO_MAX);
-	a.resources = &huge;
-	assert_null(policy_audio_resource(&a, &max, reason, sizeof(reason)));
-	assert_non_null(strstr(reason, "oversize"));
-	a.resources = &nodigest;
-	assert_null(policy_audio_resource(&a, &max, reason, sizeof(reason)));
-	a.resources = &baddigest;
-	assert_null(policy_audio_resource(&a, &max, reason, sizeof(reason)));
-	a.resources = &nouri;
-	assert_null(policy_audio_resource(&a, &max, reason, sizeof(reason)));
+	IN(&a)->resources = both; IN(&a)->nresources = 2;
+	assert_ptr_equal(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)), &both[1]);
+	IN(&a)->resources = &mp3_sha1; IN(&a)->nresources = 1;
+	assert_non_null(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)));
+	/* any audio/ type; embedded audio needs no digest, and its size says nothing */
+	IN(&a)->resources = &ipaws;
+	assert_ptr_equal(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)), &ipaws);
+	assert_null(policy_audio_resource(IN(&a), 3, &text, reason, sizeof(reason)));
+	assert_non_null(strstr(reason, "too large: 4 bytes, limit 3"));
+	IN(&a)->resources = &wav;
+	assert_non_null(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)));
+	IN(&a)->resources = &huge;
+	assert_null(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)));
+	assert_false(text);
+	assert_non_null(strstr(reason, "too large"));
+	IN(&a)->resources = &nodigest;
+	assert_null(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)));
+	assert_non_null(strstr(reason, "digest"));
+	IN(&a)->resources = &baddigest;
+	assert_null(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)));
+	IN(&a)->resources = &nouri;
+	assert_null(policy_audio_resource(IN(&a), POLICY_AUDIO_MAX, &text, reason, sizeof(reason)));
+	assert_false(text);
+}
+
+/* Tân Thạnh's square, 10.4..10.5 N, 105.6..105.7 E, and a station inside it. */
+static struct geo_point square[] = { { 10.4, 105.6 }, { 10.4, 105.7 }, { 10.5, 105.7 },
+	{ 10.5, 105.6 }, { 10.4, 105.6 } };
+static const struct geo_point inside = { 10.45, 105.63 }, outside = { 10.55, 105.63 };
+
+static void
+areas_match_by_geocode_name_polygon_and_circle(void **state)
+{
+	(void)state;
+	struct cap_alert a = base_alert();
+	struct policy_verdict v;
+	char *named[] = { "SAME=30280" }, *wrong_name[] = { "FIPS=30280" }, *bare[] = { "30280" };
+	struct policy_settings s = { .areas = (const char *const *)named, .nareas = 1,
+	    .max_priority = PRIO_EMERGENCY };
+
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_ACCEPT);
+	s.areas = (const char *const *)wrong_name;
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_NOT_FOR_US);
+	s.areas = (const char *const *)bare;
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_ACCEPT);
+
+	/* shapes only: no geocode of ours */
+	struct geo_polygon poly = { square, 5 };
+	struct geo_circle circle = { { 10.45, 105.65 }, 5.0 };
+	the_area.geocodes = geo_other;
+	the_area.polygons = &poly;
+	the_area.npolygons = 1;
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_NOT_FOR_US);
+	assert_true(v.shapes_unmatched);	/* said once in the log */
+	s.has_location = true;
+	s.location = inside;
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_ACCEPT);
+	assert_false(v.shapes_unmatched);
+	s.location = outside;
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_NOT_FOR_US);
+	the_area.npolygons = 0;
+	the_area.circles = &circle;
+	the_area.ncircles = 1;
+	s.location = inside;	/* 2.2 km from the centre */
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_ACCEPT);
+	s.location = outside;	/* 11 km */
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_NOT_FOR_US);
+	assert_true(geo_distance_km(circle.centre, outside) > 10.0);
+	assert_true(geo_distance_km(circle.centre, outside) < 12.0);
+	/* a point on the border is inside */
+	assert_true(geo_polygon_contains(&poly, (struct geo_point){ 10.4, 105.65 }));
+	assert_true(geo_polygon_contains(&poly, (struct geo_point){ 10.5, 105.7 }));
+}
+
+static void
+the_info_aired_is_the_first_of_the_stations_languages(void **state)
+{
+	(void)state;
+	struct cap_area elsewhere = { .desc = "y", .geocodes = geo_other, .ngeocodes = 2 };
+	struct cap_area here = { .desc = "x", .geocodes = geo_ours, .ngeocodes = 2 };
+	struct cap_info infos[3] = {
+		{ .language = "en-US", .urgency = "Immediate", .severity = "Extreme",
+		  .interval_s = -1, .areas = &here, .nareas = 1 },
+		{ .language = "vi-VN", .urgency = "Future", .severity = "Minor",
+		  .interval_s = -1, .areas = &here, .nareas = 1 },
+		{ .language = "fr-CA", .interval_s = -1, .areas = &elsewhere, .nareas = 1 },
+	};
+	struct cap_alert a = base_alert();
+	struct policy_verdict v;
+	char *vi_en[] = { "vi", "en" }, *fr_en[] = { "fr", "en" }, *de[] = { "de" };
+	struct policy_settings s = { .areas = (const char *const *)areas, .nareas = 2,
+	    .max_priority = PRIO_EMERGENCY };
+
+	a.infos = infos;
+	a.ninfos = 3;
+	policy_check(&a, &s, NOW, &v);	/* no languages: "vi" */
+	assert_int_equal(v.outcome, POLICY_ACCEPT);
+	assert_int_equal(v.info, 1);
+	assert_int_equal(v.priority, PRIO_NORMAL);	/* the Vietnamese info's own */
+	s.languages = (const char *const *)vi_en;
+	s.nlanguages = 2;
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.info, 1);
+	s.languages = (const char *const *)fr_en;	/* French is for another area */
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.info, 0);
+	assert_int_equal(v.priority, PRIO_EMERGENCY);
+	s.languages = (const char *const *)de;
+	s.nlanguages = 1;
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.info, 0);	/* none in our languages: the first of ours */
+	infos[0].areas = &elsewhere;
+	infos[1].areas = &elsewhere;
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_NOT_FOR_US);
+	assert_true(policy_language_matches("vi", "vi-VN"));
+	assert_true(policy_language_matches("VI", "vi"));
+	assert_true(policy_language_matches("en-US", "en-us"));
+	assert_false(policy_language_matches("vi", "vie"));
+	assert_false(policy_language_matches("en-GB", "en-US"));
+	a.ninfos = 0;
+	policy_check(&a, &s, NOW, &v);
+	assert_int_equal(v.outcome, POLICY_REJECT);
+	assert_non_null(strstr(v.reason, "without <info>"));
 }
 
 static void
@@ -390,6 +522,8 @@ digests_sha256_and_sha1_match_known_vectors(void **state)
 	assert_false(policy_digest_matches("a9993e364706816aba3e25717850c26c9cd0d89e", s256, s1));
 	assert_false(policy_digest_matches("abc", s256, s1));
 	assert_false(policy_digest_matches(NULL, s256, s1));
+	assert_string_equal(policy_digest_algorithm("a9993e364706816aba3e25717850c26c9cd0d89d"), "SHA-1");
+	assert_string_equal(policy_digest_algorithm(SHA256_X), "SHA-256");
 }
 
 static void
@@ -426,6 +560,8 @@ main(void)
 		cmocka_unit_test(uris_keep_the_feeds_scheme_and_host),
 		cmocka_unit_test(allow_origins_open_only_the_listed_origins),
 		cmocka_unit_test(audio_resource_rules),
+		cmocka_unit_test(areas_match_by_geocode_name_polygon_and_circle),
+		cmocka_unit_test(the_info_aired_is_the_first_of_the_stations_languages),
 		cmocka_unit_test(digests_sha256_and_sha1_match_known_vectors),
 		cmocka_unit_test(polls_are_jittered_and_a_failing_feed_waits_at_most_a_minute),
 	};

@@ -37,18 +37,17 @@ build_cancel(const struct cap_alert *orig, const char *id, time_t now)
 	c->nrefs = 1;
 	c->refs[0] = (struct cap_ref){ xstrdup(orig->sender), xstrdup(orig->identifier),
 		xstrdup(orig->sent_text) };
-	c->urgency = xstrdup(orig->urgency ? orig->urgency : "Unknown");
-	c->severity = xstrdup(orig->severity ? orig->severity : "Unknown");
-	c->certainty = xstrdup(orig->certainty ? orig->certainty : "Unknown");
-	c->headline = xasprintf("Cancelled: %s", orig->headline ? orig->headline : orig->identifier);
-	c->priority_param = orig->priority_param ? xstrdup(orig->priority_param) : NULL;
-	c->interval_s = -1;
-	c->expires = orig->expires > now + CANCEL_MIN_LIFETIME_S ? orig->expires :
+	const struct cap_info *o = cap_first_info(orig);
+	struct cap_info *in = cap_add_info(c);
+	in->language = o->language ? xstrdup(o->language) : NULL;
+	in->urgency = xstrdup(o->urgency ? o->urgency : "Unknown");
+	in->severity = xstrdup(o->severity ? o->severity : "Unknown");
+	in->certainty = xstrdup(o->certainty ? o->certainty : "Unknown");
+	in->headline = xasprintf("Cancelled: %s", o->headline ? o->headline : orig->identifier);
+	in->priority_param = o->priority_param ? xstrdup(o->priority_param) : NULL;
+	in->expires = o->expires > now + CANCEL_MIN_LIFETIME_S ? o->expires :
 	    now + CANCEL_MIN_LIFETIME_S;
-	c->geocodes = xcalloc(orig->ngeocodes + 1, sizeof(char *));
-	for (size_t i = 0; i < orig->ngeocodes; i++)
-		c->geocodes[i] = xstrdup(orig->geocodes[i]);
-	c->ngeocodes = orig->ngeocodes;
+	cap_copy_areas(in, o);
 	return c;
 }
 
@@ -72,7 +71,7 @@ cancel(struct feed *f, const struct pub_opts *o)
 
 	char *id = new_cancel_id(it->id);
 	struct cap_alert *c = build_cancel(it->cap, id, time(NULL));
-	char *title = xstrdup(c->headline);
+	char *title = xstrdup(cap_first_info(c)->headline);
 	char *xml = cap_build(c, &len);
 	int rc = feed_prepare_dirs(f, "cancel");
 	if (rc == 0 && feed_write_signed_cap(f, id, xml, len, &sk, err, sizeof(err)) < 0)

@@ -14,24 +14,9 @@ pub_item_state(const struct feed *f, const struct feed_item *it, time_t now)
 		return "broken";
 	if (strcmp(it->cap->msg_type, "Cancel") != 0 && feed_is_cancelled(f, it))
 		return "cancelled";
-	if (it->cap->expires != 0 && it->cap->expires <= now)
+	if (cap_first_info(it->cap)->expires != 0 && cap_first_info(it->cap)->expires <= now)
 		return "expired";
 	return "live";
-}
-
-static char *
-areas_text(const struct cap_alert *a)
-{
-	size_t len = 1;
-	for (size_t i = 0; i < a->ngeocodes; i++)
-		len += strlen(a->geocodes[i]) + 1;
-	char *s = xcalloc(1, len);
-	for (size_t i = 0; i < a->ngeocodes; i++) {
-		if (i)
-			strcat(s, ",");
-		strcat(s, a->geocodes[i]);
-	}
-	return s;
 }
 
 static void
@@ -45,11 +30,12 @@ print_row(const struct feed *f, const struct feed_item *it, int idw, time_t now)
 		    "?", "?", "?", "?", "?", "broken");
 		return;
 	}
-	if (a->expires != 0)
-		cap_format_time(a->expires, expires, sizeof(expires));
-	char *areas = areas_text(a);
+	const struct cap_info *in = cap_first_info(a);
+	if (in->expires != 0)
+		cap_format_time(in->expires, expires, sizeof(expires));
+	char *areas = cap_geocode_list(in);
 	printf("%-*s  %-6s  %-9s  %-12s  %-25s  %-25s  %s\n", idw, it->id, a->msg_type,
-	    a->priority_param ? a->priority_param : "-", areas, a->sent_text, expires,
+	    in->priority_param ? in->priority_param : "-", areas, a->sent_text, expires,
 	    pub_item_state(f, it, now));
 	free(areas);
 }

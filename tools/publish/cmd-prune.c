@@ -28,7 +28,8 @@ is_due(const struct feed *f, const struct feed_item *it, time_t now, time_t keep
 	const struct cap_alert *c = feed_cancel_of(f, it);
 	if (c != NULL && c->sent + keep <= now)
 		return true;
-	return a->expires != 0 && a->expires + keep <= now;
+	time_t expires = cap_first_info(a)->expires;
+	return expires != 0 && expires + keep <= now;
 }
 
 static void

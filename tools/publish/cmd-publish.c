@@ -14,12 +14,13 @@ cmd_publish_exec(int argc, char **argv)
 		return pub_help(&cmd_publish_entry);
 	if (o.feed == NULL)
 		return pub_error("publish", "--feed DIR is required");
-	if (o.nargs != 1)
-		return pub_error("publish", "give exactly one AUDIO.mp3 (got %d arguments)", o.nargs);
+	if (o.nargs > 1 || (o.nargs == 0 && o.text == NULL))
+		return pub_error("publish", "give one AUDIO.mp3, or --text for a bulletin stations "
+		    "speak (got %d arguments)", o.nargs);
 	struct feed *f = feed_open(o.feed, err, sizeof(err));
 	if (f == NULL)
 		return pub_error("publish", "%s", err);
-	struct bulletin_spec spec = { .cmd = "publish", .opts = &o, .audio = o.args[0] };
+	struct bulletin_spec spec = { .cmd = "publish", .opts = &o, .audio = o.nargs ? o.args[0] : NULL };
 	int rc = pub_issue(&spec, f, "Alert");
 	feed_close(f);
 	return rc;
@@ -29,7 +30,8 @@ const struct pub_cmd cmd_publish_entry = {
 	.name = "publish",
 	.usage = "--feed DIR --key PREFIX.key --area CODE[,CODE...] --priority normal|priority|emergency\n"
 	    "    [--plays N] [--interval SECONDS] [--effective TIME] [--expires DURATION|TIME]\n"
-	    "    [--title TEXT] [--sender NAME] AUDIO.mp3",
+	    "    [--title TEXT] [--sender NAME] [--language TAG] [--base-url URL]\n"
+	    "    [--area-desc TEXT] [--geocode-name NAME] [--text TEXT] [AUDIO.mp3]",
 	.help = "Publishes a bulletin: copies the audio to DIR/audio/ID.mp3, writes the signed CAP\n"
 	    "message DIR/alerts/ID.xml(.minisig) and lists it in DIR/index.atom. Prints the\n"
 	    "new identifier on the last line.\n"
@@ -40,6 +42,13 @@ const struct pub_cmd cmd_publish_entry = {
 	    "  --effective  when airing may start: 2026-11-27T17:00:00+07:00 or a delay (30m)\n"
 	    "  --expires    when airing stops: a time, or a duration from the start (90m, 6h,\n"
 	    "               2d; default 24h)\n"
-	    "  --sender     CAP sender (default: loaxa-KEYID)\n",
+	    "  --sender     CAP sender (default: loaxa-KEYID)\n"
+	    "  --language   the <info>'s language (default vi-VN); stations speak text in it\n"
+	    "  --base-url   the feed folder's public URL: audio URIs become absolute, as other\n"
+	    "               CAP consumers need (default: DIR/base_url if present, else relative)\n"
+	    "  --area-desc  the areas in words, for people and other systems (default: the codes)\n"
+	    "  --geocode-name  the codes' scheme, CAP valueName (default loaxa:area)\n"
+	    "  --text       the bulletin's text (CAP description); without AUDIO.mp3 stations\n"
+	    "               speak the title and this text (libespeak-ng)\n",
 	.exec = cmd_publish_exec,
 };

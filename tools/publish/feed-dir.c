@@ -22,7 +22,7 @@
 #include "core/util.h"
 
 #define MAX_INDEX (4 * 1024 * 1024)
-#define MAX_CAP (256 * 1024)
+#define MAX_CAP CAP_DEFAULT_MAX_BYTES
 
 int
 pub_error(const char *cmd, const char *fmt, ...)
@@ -57,6 +57,11 @@ static const struct option long_options[] = {
 	{ "title", required_argument, NULL, 't' },
 	{ "sender", required_argument, NULL, 's' },
 	{ "keep", required_argument, NULL, 'K' },
+	{ "language", required_argument, NULL, 'L' },
+	{ "base-url", required_argument, NULL, 'B' },
+	{ "area-desc", required_argument, NULL, 'D' },
+	{ "geocode-name", required_argument, NULL, 'G' },
+	{ "text", required_argument, NULL, 'T' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -76,6 +81,11 @@ option_bit(int c)
 	case 't': return OPT_TITLE;
 	case 's': return OPT_SENDER;
 	case 'K': return OPT_KEEP;
+	case 'L': return OPT_LANGUAGE;
+	case 'B': return OPT_BASE_URL;
+	case 'D': return OPT_AREA_DESC;
+	case 'G': return OPT_GEOCODE_NAME;
+	case 'T': return OPT_TEXT;
 	default: return 0;
 	}
 }
@@ -113,6 +123,11 @@ store_option(const struct pub_cmd *cmd, int c, const char *arg, struct pub_opts 
 	case 't': o->title = arg; break;
 	case 's': o->sender = arg; break;
 	case 'K': o->keep = arg; break;
+	case 'L': o->language = arg; break;
+	case 'B': o->base_url = arg; break;
+	case 'D': o->area_desc = arg; break;
+	case 'G': o->geocode_name = arg; break;
+	case 'T': o->text = arg; break;
 	}
 	return 0;
 }
@@ -227,7 +242,7 @@ load_cap(const struct feed *f, const char *id)
 	char *rel = xasprintf("alerts/%s.xml", id);
 	char *path = path_in_feed(f, rel);
 	char *xml = read_file_all(path, MAX_CAP, &len, err, sizeof(err));
-	struct cap_alert *a = xml ? cap_parse(xml, len, err, sizeof(err)) : NULL;
+	struct cap_alert *a = xml ? cap_parse(xml, len, MAX_CAP, err, sizeof(err)) : NULL;
 	free(xml);
 	free(path);
 	free(rel);

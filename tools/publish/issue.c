@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include "bulletins/minisign.h"
+#include "bulletins/policy.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -21,6 +23,7 @@
 #define DEFAULT_EXPIRES_S (24 * 3600)
 #define DEFAULT_REPEAT_INTERVAL_S 300
 #define MAX_AREAS 256
+#define MAX_TEXT (16 * 1024)
 
 struct priority_level {
 	const char *name, *urgency, *severity, *certainty;
@@ -55,37 +58,58 @@ area_code_ok(const char *s)
 	return true;
 }
 
-/* Splits "A,B,C" into a->geocodes; 0 or 1 after printing the error. */
+/* Splits "A,B,C" into one <area> of info, each code a geocode named
+ * --geocode-name; 0 or 1 after printing the error. */
 static int
-set_areas(const char *cmd, const char *list, struct cap_alert *a)
+set_areas(const char *cmd, const struct pub_opts *o, struct cap_info *info)
 {
+	const char *list = o->area;
+	const char *name = o->geocode_name ? o->geocode_name : PUB_DEFAULT_GEOCODE_NAME;
 	char *copy = xstrdup(list), *save = NULL;
 	int rc = 0;
+	if (name[0] == '\0' || strpbrk(name, "\r\n") != NULL)
+		return pub_error(cmd, "--geocode-name must be one non-empty line");
+	if (o->area_desc != NULL && (o->area_desc[0] == '\0' || strpbrk(o->area_desc, "\r\n")))
+		return pub_error(cmd, "--area-desc must be one non-empty line");
 	if (list[0] == '\0' || list[strlen(list) - 1] == ',')
 		rc = pub_error(cmd, "--area \"%s\": empty area code", list);
+	struct cap_area *ar = cap_add_area(info);
 	for (char *tok = strtok_r(copy, ",", &save); tok && rc == 0; tok = strtok_r(NULL, ",", &save)) {
 		if (!area_code_ok(tok))
 			rc = pub_error(cmd, "--area: \"%s\" is not an area code (letters, digits, - _ . :)", tok);
-		else if (a->ngeocodes == MAX_AREAS)
+		else if (ar->ngeocodes == MAX_AREAS)
 			rc = pub_error(cmd, "--area: more than %d areas", MAX_AREAS);
 		else {
-			a->geocodes = xreallocarray(a->geocodes, a->ngeocodes + 1, sizeof(char *));
-			a->geocodes[a->ngeocodes++] = xstrdup(tok);
+			ar->geocodes = xreallocarray(ar->geocodes, ar->ngeocodes + 1, sizeof(*ar->geocodes));
+			ar->geocodes[ar->ngeocodes++] = (struct cap_geocode){ xstrdup(name), xstrdup(tok) };
 		}
 	}
 	if (rc == 0 && strstr(list, ",,") != NULL)
 		rc = pub_error(cmd, "--area \"%s\": empty area code", list);
 	free(copy);
+	if (rc == 0) {
+		/* A human description for other consumers; the codes when none is given. */
+		char *codes = cap_geocode_list(info);
+		for (char *c = codes; *c; c++)
+			if (*c == ',')
+				*c = ' ';
+		ar->desc = o->area_desc ? xstrdup(o->area_desc) : codes;
+		if (o->area_desc)
+			free(codes);
+	}
 	return rc;
 }
 
-static void
-copy_areas(const struct cap_alert *from, struct cap_alert *to)
+static bool
+language_ok(const char *s)
 {
-	to->geocodes = xcalloc(from->ngeocodes + 1, sizeof(char *));
-	for (size_t i = 0; i < from->ngeocodes; i++)
-		to->geocodes[i] = xstrdup(from->geocodes[i]);
-	to->ngeocodes = from->ngeocodes;
+	size_t n = strlen(s);
+	if (n == 0 || n > 35 || !isalpha((unsigned char)s[0]))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return false;
+	return true;
 }
 
 static char *
@@ -144,19 +168,39 @@ struct plan {
 	struct minisign_seckey sk;
 };
 
+/* The file in this feed a base message's audio URI names: the part after
+ * its last "audio/" (relative "../audio/ID.mp3" or absolute under base_url). */
+static char *
+base_audio_path(const struct feed *f, const struct cap_info *base)
+{
+	const struct cap_resource *r = base->nresources ? &base->resources[0] : NULL;
+	const char *at = r && r->uri ? strstr(r->uri, "audio/") : NULL;
+	if (at == NULL)
+		return NULL;
+	for (const char *n; (n = strstr(at + 1, "audio/")) != NULL;)
+		at = n;
+	if (!feed_id_is_safe(at + 6))
+		return NULL;
+	return xasprintf("%s/audio/%s", f->dir, at + 6);
+}
+
 static int
 load_audio(const struct bulletin_spec *s, struct feed *f, struct plan *p)
 {
 	char err[512];
 	char *path = NULL;
 	const char *name = s->audio;
+	if (s->audio == NULL && (s->opts->text != NULL ||
+	    (s->base != NULL && cap_first_info(s->base)->nresources == 0)))
+		return 0;	/* text-only: stations speak it */
+	if (s->audio == NULL && s->base == NULL)
+		return pub_error(s->cmd, "give an AUDIO.mp3 or --text");
 	if (s->audio == NULL) {
 		/* Update without new audio: reuse the referenced message's. */
-		const struct cap_resource *r = s->base->nresources ? &s->base->resources[0] : NULL;
-		if (r == NULL || r->uri == NULL || !str_has_prefix(r->uri, "../audio/"))
+		path = base_audio_path(f, cap_first_info(s->base));
+		if (path == NULL)
 			return pub_error(s->cmd, "%s has no audio in this feed; give an AUDIO.mp3",
 			    s->base->identifier);
-		path = xasprintf("%s/%s", f->dir, r->uri + 3);
 		name = path;
 	}
 	p->audio = (unsigned char *)read_file_all(name, MAX_AUDIO, &p->audio_len, err, sizeof(err));
@@ -169,42 +213,85 @@ load_audio(const struct bulletin_spec *s, struct feed *f, struct plan *p)
 	return rc;
 }
 
-static void
-add_resource(struct plan *p)
+/* --base-url, else the feed folder's base_url file (one line), else NULL:
+ * audio URIs are then relative to the CAP message. 0 or 1 after printing. */
+static int
+base_url_of(const struct bulletin_spec *s, const struct feed *f, char **out)
 {
-	unsigned char digest[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(digest, p->audio, p->audio_len);
-	p->cap->resources = xcalloc(1, sizeof(struct cap_resource));
-	p->cap->nresources = 1;
-	p->cap->resources[0] = (struct cap_resource){
+	char err[512];
+	size_t len;
+	char *fpath = xasprintf("%s/base_url", f->dir);
+	char *text = s->opts->base_url ? xstrdup(s->opts->base_url) : NULL;
+	const char *from = "--base-url";
+
+	*out = NULL;
+	if (text == NULL && access(fpath, F_OK) == 0) {
+		text = read_file_all(fpath, 4096, &len, err, sizeof(err));
+		from = fpath;
+		if (text == NULL) {
+			free(fpath);
+			return pub_error(s->cmd, "cannot read %s", err);
+		}
+		text[strcspn(text, "\r\n")] = '\0';
+	}
+	int rc = 0;
+	if (text != NULL && ((!str_has_prefix(text, "http://") && !str_has_prefix(text, "https://")) ||
+	    strpbrk(text, " \t\"<>") != NULL || strlen(text) < 10))
+		rc = pub_error(s->cmd, "%s \"%s\": want the feed folder's public URL, "
+		    "like https://bulletins.example.gov.vn/loaxa/", from, text);
+	else if (text != NULL)
+		*out = text[strlen(text) - 1] == '/' ? xstrdup(text) : xasprintf("%s/", text);
+	free(text);
+	free(fpath);
+	return rc;
+}
+
+/* <digest> is CAP's SHA-1, what other consumers check; loaxa:audio-sha256
+ * keeps SHA-256 beside it, which stations check too. */
+static void
+add_resource(struct plan *p, struct cap_info *in, const char *base_url)
+{
+	struct policy_digest d;
+	char sha256[65], sha1[41];
+
+	policy_digest_init(&d);
+	policy_digest_update(&d, p->audio, p->audio_len);
+	policy_digest_final(&d, sha256, sha1);
+	in->resources = xcalloc(1, sizeof(struct cap_resource));
+	in->nresources = 1;
+	in->resources[0] = (struct cap_resource){
 		.desc = xstrdup("bulletin audio"),
 		.mime_type = xstrdup("audio/mpeg"),
 		.size = (long long)p->audio_len,
-		/* Relative to alerts/ID.xml, where the CAP message lives. */
-		.uri = xasprintf("../audio/%s.mp3", p->id),
-		.digest = hex(digest, sizeof(digest)),
+		/* Relative to alerts/ID.xml, where the CAP message lives, unless
+		 * the folder's public URL is known. */
+		.uri = base_url ? xasprintf("%saudio/%s.mp3", base_url, p->id)
+		    : xasprintf("../audio/%s.mp3", p->id),
+		.digest = xstrdup(sha1),
 	};
+	in->audio_sha256 = xstrdup(sha256);
 }
 
 static int
-set_times(const struct bulletin_spec *s, time_t now, struct cap_alert *a)
+set_times(const struct bulletin_spec *s, time_t now, struct cap_alert *msg, struct cap_info *a)
 {
 	const struct pub_opts *o = s->opts;
-	a->sent = now;
+	const struct cap_info *base = s->base ? cap_first_info(s->base) : NULL;
+	msg->sent = now;
 	if (o->effective != NULL) {
 		if (pub_parse_when(o->effective, now, &a->effective) < 0)
 			return pub_error(s->cmd, "--effective %s: want a time like 2026-11-27T17:00:00+07:00 or a delay like 30m",
 			    o->effective);
-	} else if (s->base != NULL && s->base->effective > now) {
-		a->effective = s->base->effective;
+	} else if (base != NULL && base->effective > now) {
+		a->effective = base->effective;
 	}
 	time_t start = a->effective ? a->effective : now;
 	if (o->expires != NULL) {
 		if (pub_parse_when(o->expires, start, &a->expires) < 0)
 			return pub_error(s->cmd, "--expires %s: want a duration (90m, 6h, 2d) or a time like 2026-11-28T17:00:00+07:00",
 			    o->expires);
-	} else if (s->base != NULL && s->base->expires != 0) {
-		a->expires = s->base->expires;
+	} else if (base != NULL && base->expires != 0) {
+		a->expires = base->expires;
 	} else {
 		a->expires = start + DEFAULT_EXPIRES_S;
 	}
@@ -214,10 +301,11 @@ set_times(const struct bulletin_spec *s, time_t now, struct cap_alert *a)
 }
 
 static int
-set_priority(const struct bulletin_spec *s, struct cap_alert *a)
+set_priority(const struct bulletin_spec *s, struct cap_info *a)
 {
 	const struct pub_opts *o = s->opts;
-	const char *name = o->priority ? o->priority : s->base ? s->base->priority_param : NULL;
+	const struct cap_info *base = s->base ? cap_first_info(s->base) : NULL;
+	const char *name = o->priority ? o->priority : base ? base->priority_param : NULL;
 	if (name == NULL)
 		return pub_error(s->cmd, "--priority normal|priority|emergency is required");
 	const struct priority_level *lv = find_level(name);
@@ -227,24 +315,22 @@ set_priority(const struct bulletin_spec *s, struct cap_alert *a)
 	a->urgency = xstrdup(lv->urgency);
 	a->severity = xstrdup(lv->severity);
 	a->certainty = xstrdup(lv->certainty);
-	a->plays = o->plays ? o->plays : (s->base && s->base->plays && !o->priority) ?
-	    s->base->plays : lv->default_plays;
+	a->plays = o->plays ? o->plays : (base && base->plays && !o->priority) ?
+	    base->plays : lv->default_plays;
 	a->interval_s = o->interval_s >= 0 ? o->interval_s :
-	    s->base && s->base->interval_s >= 0 ? s->base->interval_s :
+	    base && base->interval_s >= 0 ? base->interval_s :
 	    a->plays > 1 ? DEFAULT_REPEAT_INTERVAL_S : -1;
 	return 0;
 }
 
 static char *
-default_title(const struct cap_alert *a)
+default_title(const struct cap_info *a)
 {
-	size_t len = 64;
-	for (size_t i = 0; i < a->ngeocodes; i++)
-		len += strlen(a->geocodes[i]) + 2;
-	char *t = xmalloc(len), *p = t;
-	p += sprintf(p, "%s bulletin for ", a->priority_param);
-	for (size_t i = 0; i < a->ngeocodes; i++)
-		p += sprintf(p, "%s%s", i ? ", " : "", a->geocodes[i]);
+	char *codes = cap_geocode_list(a);
+	char *t = xasprintf("%s bulletin for %s", a->priority_param, codes);
+	free(codes);
+	for (char *c = strchr(t, ','); c != NULL; c = strchr(c + 1, ','))
+		*c = ' ';	/* never mind the commas: one word per area */
 	return t;
 }
 
@@ -252,26 +338,38 @@ static int
 plan_message(const struct bulletin_spec *s, struct feed *f, const char *msg_type, struct plan *p)
 {
 	const struct pub_opts *o = s->opts;
+	const struct cap_info *base = s->base ? cap_first_info(s->base) : NULL;
 	time_t now = time(NULL);
 	struct cap_alert *a = p->cap = xcalloc(1, sizeof(*a));
-	a->interval_s = -1;
+	struct cap_info *in = cap_add_info(a);
 
 	if (o->area != NULL) {
-		if (set_areas(s->cmd, o->area, a) != 0)
+		if (set_areas(s->cmd, o, in) != 0)
 			return 1;
-	} else if (s->base != NULL) {
-		copy_areas(s->base, a);
+	} else if (base != NULL) {
+		cap_copy_areas(in, base);
 	} else {
 		return pub_error(s->cmd, "--area CODE[,CODE...] is required");
 	}
-	if (set_priority(s, a) != 0 || set_times(s, now, a) != 0)
+	if (set_priority(s, in) != 0 || set_times(s, now, a, in) != 0)
 		return 1;
 	if (o->title != NULL && (o->title[0] == '\0' || strpbrk(o->title, "\n\r")))
 		return pub_error(s->cmd, "--title must be one non-empty line");
 	if (o->sender != NULL && (o->sender[0] == '\0' || strpbrk(o->sender, " \t\r\n,")))
 		return pub_error(s->cmd, "--sender \"%s\": CAP forbids spaces and commas", o->sender);
-	if (pub_load_key(s->cmd, o->key, &p->sk) != 0 || load_audio(s, f, p) != 0)
+	const char *lang = o->language ? o->language : base && base->language ? base->language
+	    : PUB_DEFAULT_LANGUAGE;
+	if (!language_ok(lang))
+		return pub_error(s->cmd, "--language %s: want a language tag like vi-VN or en-US", lang);
+	if (o->text != NULL && (o->text[0] == '\0' || strlen(o->text) > MAX_TEXT))
+		return pub_error(s->cmd, "--text must have 1 to %d bytes", MAX_TEXT);
+	char *base_url = NULL;
+	if (base_url_of(s, f, &base_url) != 0)
 		return 1;
+	if (pub_load_key(s->cmd, o->key, &p->sk) != 0 || load_audio(s, f, p) != 0) {
+		free(base_url);
+		return 1;
+	}
 
 	do {
 		free(p->id);
@@ -292,14 +390,22 @@ plan_message(const struct bulletin_spec *s, struct feed *f, const char *msg_type
 		a->refs[0] = (struct cap_ref){ xstrdup(s->base->sender),
 		    xstrdup(s->base->identifier), xstrdup(s->base->sent_text) };
 	}
-	p->title = xstrdup(o->title ? o->title : s->base && s->base->headline ?
-	    s->base->headline : "");
+	in->language = xstrdup(lang);
+	p->title = xstrdup(o->title ? o->title : base && base->headline ? base->headline : "");
 	if (p->title[0] == '\0') {
 		free(p->title);
-		p->title = default_title(a);
+		p->title = default_title(in);
 	}
-	a->headline = xstrdup(p->title);
-	add_resource(p);
+	in->headline = xstrdup(p->title);
+	if (o->text != NULL)
+		in->description = xstrdup(o->text);
+	else if (base != NULL && base->description != NULL)
+		in->description = xstrdup(base->description);
+	if (p->audio != NULL)
+		add_resource(p, in, base_url);
+	else if (in->description == NULL)
+		in->description = xstrdup(p->title);	/* what stations speak */
+	free(base_url);
 	return 0;
 }
 
@@ -320,9 +426,12 @@ write_plan(const struct bulletin_spec *s, struct feed *f, struct plan *p)
 	size_t len;
 	if (feed_prepare_dirs(f, s->cmd) != 0)
 		return 1;
-	char *audio_rel = xasprintf("audio/%s.mp3", p->id);
-	int rc = feed_write(f, audio_rel, p->audio, p->audio_len, err, sizeof(err));
-	free(audio_rel);
+	int rc = 0;
+	if (p->audio != NULL) {
+		char *audio_rel = xasprintf("audio/%s.mp3", p->id);
+		rc = feed_write(f, audio_rel, p->audio, p->audio_len, err, sizeof(err));
+		free(audio_rel);
+	}
 	if (rc < 0)
 		return pub_error(s->cmd, "%s", err);
 	char *xml = cap_build(p->cap, &len);
@@ -352,10 +461,15 @@ pub_issue(const struct bulletin_spec *spec, struct feed *f, const char *msg_type
 	if (rc == 0) {
 		const struct feed_item *it = feed_find(f, p.id);
 		char until[40];
-		cap_format_time(it->cap->expires, until, sizeof(until));
-		printf("%s: %s (%s, %zu area%s, until %s)\n",
+		const struct cap_info *in = cap_first_info(it->cap);
+		size_t n = 0;
+		for (size_t i = 0; i < in->nareas; i++)
+			n += in->areas[i].ngeocodes;
+		cap_format_time(in->expires, until, sizeof(until));
+		printf("%s: %s (%s, %zu area%s, %s%s, until %s)\n",
 		    strcmp(msg_type, "Update") == 0 ? "updated" : "published", it->entry.cap_href,
-		    it->cap->priority_param, it->cap->ngeocodes, it->cap->ngeocodes == 1 ? "" : "s", until);
+		    in->priority_param, n, n == 1 ? "" : "s", in->language,
+		    in->nresources ? "" : ", text spoken by stations", until);
 		printf("%s\n", p.id);
 	}
 	plan_free(&p);

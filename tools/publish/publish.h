@@ -39,12 +39,19 @@ enum pub_opt {
 	OPT_FEED = 1 << 0, OPT_KEY = 1 << 1, OPT_AREA = 1 << 2, OPT_PRIORITY = 1 << 3,
 	OPT_PLAYS = 1 << 4, OPT_INTERVAL = 1 << 5, OPT_EFFECTIVE = 1 << 6,
 	OPT_EXPIRES = 1 << 7, OPT_TITLE = 1 << 8, OPT_SENDER = 1 << 9, OPT_KEEP = 1 << 10,
+	OPT_LANGUAGE = 1 << 11, OPT_BASE_URL = 1 << 12, OPT_AREA_DESC = 1 << 13,
+	OPT_GEOCODE_NAME = 1 << 14, OPT_TEXT = 1 << 15,
 };
 #define OPT_MESSAGE (OPT_AREA | OPT_PRIORITY | OPT_PLAYS | OPT_INTERVAL | OPT_EFFECTIVE | \
-	OPT_EXPIRES | OPT_TITLE | OPT_SENDER)
+	OPT_EXPIRES | OPT_TITLE | OPT_SENDER | OPT_LANGUAGE | OPT_BASE_URL | OPT_AREA_DESC | \
+	OPT_GEOCODE_NAME | OPT_TEXT)
+/* What stations match "VALUE" (any name) or "NAME=VALUE" in station.areas against. */
+#define PUB_DEFAULT_GEOCODE_NAME "loaxa:area"
+#define PUB_DEFAULT_LANGUAGE "vi-VN"
 
 struct pub_opts {
 	const char *feed, *key, *area, *priority, *effective, *expires, *title, *sender, *keep;
+	const char *language, *base_url, *area_desc, *geocode_name, *text;
 	int plays;		/* 0: not given */
 	int interval_s;		/* -1: not given */
 	bool help;
@@ -115,7 +122,7 @@ struct bulletin_spec {
 	const char *cmd;
 	const struct pub_opts *opts;
 	const struct cap_alert *base;	/* update: the referenced message, else NULL */
-	const char *audio;		/* path of new audio, or NULL to reuse base's */
+	const char *audio;		/* path of new audio, or NULL: base's, or none (--text) */
 };
 /* Validates, loads the key, copies audio, writes CAP, signature, index (in
  * that order); prints the identifier last. Exit status. */
