@@ -46,9 +46,16 @@ WEB_LIB    := $(BUILD)/libloaxaweb.a
 WEB_LDLIBS := $(shell $(PKG_CONFIG) --libs $(WEB_PKGS))
 CFLAGS     += $(shell $(PKG_CONFIG) --cflags $(WEB_PKGS))
 
+# loaxa-collector, the district's console (PostgreSQL through libpq).
+COLLECTOR_PKGS := libpq
+COLLECTOR_SRCS := $(wildcard collector/*.c)
+CFLAGS     += $(shell $(PKG_CONFIG) --cflags $(COLLECTOR_PKGS))
+# Where the installed pages are found (the setting 'share' overrides it).
+$(BUILD)/collector/conf.o: CPPFLAGS += -DLOAXA_SHARE_DIR='"$(PREFIX)/share/loaxa"'
+
 CTL_SRCS := $(wildcard tools/loaxactl/*.c)
 PUB_SRCS := $(wildcard tools/publish/*.c)
-PROGS    := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-publish
+PROGS    := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(BUILD)/loaxa-collector
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -88,6 +95,9 @@ $(BUILD)/loaxactl: $(CTL_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 
 $(BUILD)/loaxa-publish: $(PUB_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/loaxa-collector: $(COLLECTOR_SRCS:%.c=$(BUILD)/%.o) $(WEB_LIB) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(WEB_LDLIBS) $(shell $(PKG_CONFIG) --libs $(COLLECTOR_PKGS)) -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB)
 	@mkdir -p $(dir $@)

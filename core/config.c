@@ -32,7 +32,7 @@
 #define DEF_POLL_S	15
 #define DEF_LIFETIME_S	3600
 #define DEF_RETRY_MAX_S	60	/* an alert must not wait longer for a failing feed */
-#define DEF_REPORT_S	300
+#define DEF_REPORT_S	60
 #define DEF_KEEP_DAYS	30
 #define DEF_CTL_GROUP	"loaxa"
 
@@ -68,7 +68,7 @@ static const char *const exc_slot_names[] = { "name", "start", "end", "volume",
 static const char *const exception_names[] = { "date", "mode", "slots", NULL };
 static const char *const bulletins_names[] = { "allow_test", "default_lifetime",
 	"retry_max", NULL };
-static const char *const report_names[] = { "url", "interval", NULL };
+static const char *const report_names[] = { "url", "interval", "token_file", NULL };
 static const char *const log_names[] = { "keep_days", NULL };
 static const char *const control_names[] = { "group", NULL };
 
@@ -746,6 +746,7 @@ config_free(struct config *cfg)
 		free_slots(cfg->exceptions[i].slots, cfg->exceptions[i].nslots);
 	free(cfg->exceptions);
 	free(cfg->report.url);
+	free(cfg->report.token_file);
 	free(cfg->control.group);
 	free(cfg);
 }
@@ -776,6 +777,7 @@ config_defaults(void)
 	cfg->bulletins.default_lifetime_s = DEF_LIFETIME_S;
 	cfg->bulletins.retry_max_s = DEF_RETRY_MAX_S;
 	cfg->report.url = xstrdup("");
+	cfg->report.token_file = xstrdup("");
 	cfg->report.interval_s = DEF_REPORT_S;
 	cfg->log.keep_days = DEF_KEEP_DAYS;
 	cfg->control.group = xstrdup(DEF_CTL_GROUP);
@@ -1094,6 +1096,7 @@ parse_small_groups(struct parser *p, const config_setting_t *root)
 	if (r) {
 		check_members(p, r, report_names, "in group 'report'");
 		if (opt_string(p, r, "url", "group 'report'", &cfg->report.url) < 0 ||
+		    opt_string(p, r, "token_file", "group 'report'", &cfg->report.token_file) < 0 ||
 		    opt_int(p, r, "interval", "group 'report'", 1, INT_MAX,
 			&cfg->report.interval_s) < 0)
 			return -1;

@@ -113,6 +113,7 @@ struct config {
 	} bulletins;
 	struct {
 		char *url;		/* "" = no reports upward */
+		char *token_file;	/* the station's collector token; "" = none */
 		int interval_s;
 	} report;
 	struct {

@@ -16,7 +16,8 @@
 static struct {
 	bool foreground;
 	enum log_level max_level;
-} logger = { true, LOGL_INFO };
+	const char *ident;	/* the program's name, a string literal */
+} logger = { true, LOGL_INFO, "loaxad" };
 
 static const char *const level_names[] = {
 	[LOGL_ERR] = "error", [LOGL_WARN] = "warning", [LOGL_NOTICE] = "notice",
@@ -33,6 +34,7 @@ log_init(const char *ident, bool foreground, enum log_level max_level)
 {
 	logger.foreground = foreground;
 	logger.max_level = max_level;
+	logger.ident = ident;
 	if (!foreground)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -59,8 +61,8 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
-	fprintf(stderr, "%02d:%02d:%02d.%03ld loaxad %s: %s\n", tm.tm_hour, tm.tm_min,
-	    tm.tm_sec, ts.tv_nsec / 1000000, level_names[level], line);
+	fprintf(stderr, "%02d:%02d:%02d.%03ld %s %s: %s\n", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, ts.tv_nsec / 1000000, logger.ident, level_names[level], line);
 }
 
 void

@@ -16,6 +16,7 @@
 
 #include <curl/curl.h>
 #include <jansson.h>
+#include <sodium.h>
 
 #include "control/protocol.h"
 #include "core/log.h"
@@ -55,6 +56,7 @@ struct report {
 	const struct ctl_ops *ops;
 	void *ops_ctx;
 	char *url, *station_name, *state_dir, *log_path, *cursor_path;
+	char *auth;		/* "Authorization: Bearer …" from report.token_file, or NULL */
 	int interval_s;
 	CURLM *multi;
 	uint64_t curl_timer, tick_timer, send_timer;
@@ -276,6 +278,8 @@ transfer_start(struct report *r, const char *url, char *body, size_t len)
 	t->body = body;
 	t->easy = curl_easy_init();
 	t->headers = curl_slist_append(NULL, "Content-Type: application/x-ndjson");
+	if (r->auth != NULL)
+		t->headers = curl_slist_append(t->headers, r->auth);
 	curl_easy_setopt(t->easy, CURLOPT_URL, url);
 	curl_easy_setopt(t->easy, CURLOPT_POST, 1L);
 	curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->body);
@@ -560,6 +564,36 @@ on_tick(void *arg)
 
 /* ---- life cycle ---- */
 
+/* The token the district's collector gave this station (loaxa-collector
+ * addstation), sent as a Bearer token with every report. */
+static void
+read_token(struct report *r, const char *path)
+{
+	char err[512];
+	size_t len;
+
+	if (r->auth != NULL)
+		sodium_memzero(r->auth, strlen(r->auth));
+	free(r->auth);
+	r->auth = NULL;
+	if (path == NULL || path[0] == '\0')
+		return;
+	char *tok = read_file_all(path, 4096, &len, err, sizeof(err));
+	if (tok == NULL) {
+		log_err("report: token file %s; reports go without a token and the collector "
+		    "will refuse them", err);
+		return;
+	}
+	char *p = tok + strspn(tok, " \t\r\n");
+	p[strcspn(p, " \t\r\n")] = '\0';
+	if (p[0] == '\0')
+		log_err("report: token file %s is empty; reports go without a token", path);
+	else
+		r->auth = xasprintf("Authorization: Bearer %s", p);
+	sodium_memzero(tok, len);
+	free(tok);
+}
+
 static void
 take_config(struct report *r, const struct config *cfg)
 {
@@ -574,6 +608,7 @@ take_config(struct report *r, const struct config *cfg)
 	r->log_path = xstrdup(cfg->paths.played_log);
 	r->cursor_path = xasprintf("%s/%s", cfg->paths.state, REPORT_CURSOR_FILE);
 	r->interval_s = cfg->report.interval_s > 0 ? cfg->report.interval_s : 60;
+	read_token(r, cfg->report.token_file);
 }
 
 struct report *
@@ -677,5 +712,6 @@ report_destroy(struct report *r)
 	free(r->state_dir);
 	free(r->log_path);
 	free(r->cursor_path);
+	free(r->auth);
 	free(r);
 }

@@ -8,7 +8,9 @@
  * every line arrives, and none twice as long as no acknowledgement is lost
  * in flight. Failures back off (5 s doubling to 5 min, with jitter). Every
  * report.interval seconds a heartbeat, one JSON object with
- * "type":"heartbeat", is POSTed to the same URL. All transfers run in a
+ * "type":"heartbeat", is POSTed to the same URL. With report.token_file,
+ * every POST carries "Authorization: Bearer TOKEN" (loaxa-collector's
+ * addstation gives the token). All transfers run in a
  * libcurl multi handle driven by the event loop: nothing blocks it.
  */
 #ifndef LOAXA_REPORT_H

@@ -60,6 +60,26 @@ web_html_escape(char **buf, size_t *len, const char *s)
 }
 
 char *
+web_url_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = xmalloc(strlen(s ? s : "") * 3 + 1), *o = out;
+
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+char *
 web_root_file(const struct web_server *s, const char *name, size_t *len)
 {
 	const char *const *roots = web_server_roots(s);

@@ -655,11 +655,11 @@ web_server_start(const struct web_conf *conf, void *ctx, char *err, size_t errle
 		flags |= MHD_USE_TLS;
 	}
 	s->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(conf->threads > 0 ? conf->threads : 4),
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 	    s->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, s->key,
 	    MHD_OPTION_END);

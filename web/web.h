@@ -111,6 +111,8 @@ void web_reply_page(struct web_req *r, int status, const char *file,
 
 /* Appends s to buf (a growing string: *buf may be NULL) HTML-escaped. */
 void web_html_escape(char **buf, size_t *len, const char *s);
+/* s percent-encoded for a URL's path segment or query value (malloc'ed). */
+char *web_url_encode(const char *s);
 /* Appends printf-formatted text (not escaped). */
 void web_buf_printf(char **buf, size_t *len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -198,7 +198,7 @@ example_config_loads_with_documented_defaults(void **state)
 	assert_false(cfg->bulletins.allow_test);
 	assert_int_equal(cfg->bulletins.default_lifetime_s, 3600);
 	assert_string_equal(cfg->report.url, "");
-	assert_int_equal(cfg->report.interval_s, 300);
+	assert_int_equal(cfg->report.interval_s, 60);
 	assert_int_equal(cfg->log.keep_days, 30);
 	assert_string_equal(cfg->control.group, "loaxa");
 	config_free(cfg);
