@@ -44,6 +44,8 @@ WEB_PKGS   := libmicrohttpd
 WEB_SRCS   := $(wildcard web/*.c)
 WEB_LIB    := $(BUILD)/libloaxaweb.a
 WEB_LDLIBS := $(shell $(PKG_CONFIG) --libs $(WEB_PKGS))
+# Folders whose pages/, static/ and i18n/ `make install` puts under share/loaxa/.
+WEB_ROOTS  := web collector
 CFLAGS     += $(shell $(PKG_CONFIG) --cflags $(WEB_PKGS))
 
 # loaxa-collector, the district's console (PostgreSQL through libpq).
@@ -107,6 +109,13 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB)
 $(BUILD)/tests/test_web_%: $(BUILD)/tests/unit/test_web_%.o $(WEB_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(WEB_LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka) -o $@
+
+# Unit tests of the collector link its modules (not its main).
+$(BUILD)/tests/test_collector_%: $(BUILD)/tests/unit/test_collector_%.o \
+    $(filter-out $(BUILD)/collector/main.o,$(COLLECTOR_SRCS:%.c=$(BUILD)/%.o)) $(WEB_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(WEB_LDLIBS) $(shell $(PKG_CONFIG) --libs $(COLLECTOR_PKGS)) \
+	    $(shell $(PKG_CONFIG) --libs cmocka) -o $@
 
 $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o
 	@mkdir -p $(dir $@)
@@ -173,17 +182,26 @@ install: all $(BUILD)/chime.mp3
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/loaxa-collector $(DESTDIR)$(PREFIX)/sbin/loaxa-collector
+	set -e; for root in $(WEB_ROOTS); do for sub in pages static i18n; do \
+	    [ -d $$root/$$sub ] || continue; \
+	    install -d $(DESTDIR)$(PREFIX)/share/loaxa/$$root/$$sub; \
+	    install -m 0644 $$root/$$sub/* $(DESTDIR)$(PREFIX)/share/loaxa/$$root/$$sub/; \
+	done; done
 	install -d $(DESTDIR)$(PREFIX)/share/doc/loaxa $(DESTDIR)$(PREFIX)/share/loaxa
 	install -m 0644 etc/loaxa.conf.example $(DESTDIR)$(PREFIX)/share/doc/loaxa/loaxa.conf.example
+	install -m 0644 etc/collector.conf.example $(DESTDIR)$(PREFIX)/share/doc/loaxa/collector.conf.example
 	install -m 0644 $(BUILD)/chime.mp3 $(DESTDIR)$(PREFIX)/share/loaxa/chime.mp3
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
 	    $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 docs/man/loaxactl.1 docs/man/loaxa-publish.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 docs/man/loaxa.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 docs/man/loaxad.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/man/loaxad.8 docs/man/loaxa-collector.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	if [ -n "$(SYSTEMDUNITDIR)" ]; then \
 	    install -d $(DESTDIR)$(SYSTEMDUNITDIR); \
 	    sed 's,/usr/local/,$(PREFIX)/,g' etc/loaxad.service > $(DESTDIR)$(SYSTEMDUNITDIR)/loaxad.service; \
+	    sed 's,/usr/local/,$(PREFIX)/,g' etc/loaxa-collector.service \
+	        > $(DESTDIR)$(SYSTEMDUNITDIR)/loaxa-collector.service; \
 	fi
 
 clean:

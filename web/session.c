@@ -288,8 +288,15 @@ web_login_wait(struct web_sessions *ss, const char *addr)
 void
 web_login_failed(struct web_sessions *ss, const char *addr)
 {
+	int count = 0;
+	time_t last = 0, now = time(NULL);
+
 	pthread_mutex_lock(&ss->lock);
-	ss->backend->fails_add(ss->backend_ctx, addr, time(NULL));
+	/* Failures an hour old are forgotten: a typo next week starts afresh. */
+	if (ss->backend->fails_get(ss->backend_ctx, addr, &count, &last) == 0 &&
+	    count > 0 && last < now - 3600)
+		ss->backend->fails_clear(ss->backend_ctx, addr);
+	ss->backend->fails_add(ss->backend_ctx, addr, now);
 	pthread_mutex_unlock(&ss->lock);
 }
 

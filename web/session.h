@@ -56,7 +56,8 @@ int web_sessions_close(struct web_sessions *ss, const char *id);
 bool web_csrf_valid(const struct web_session *s, const char *token);
 
 /* Seconds addr must still wait before its next sign-in attempt (0 = may try).
- * Three wrong passwords are free; then 2, 4, 8 … up to 300 s after the last. */
+ * Three wrong passwords are free; then 2, 4, 8 … up to 300 s after the last.
+ * Failures older than an hour are forgotten at the next one. */
 int web_login_wait(struct web_sessions *ss, const char *addr);
 void web_login_failed(struct web_sessions *ss, const char *addr);
 void web_login_succeeded(struct web_sessions *ss, const char *addr);

@@ -9,6 +9,8 @@ harness/__init__.py.
     audio_dir           a temp folder for generated audio
     start_daemon        start_daemon(config, env=None, args=()) -> running Daemon, cleaned up
     require_loaxad      skips the test when $LOAXA_BUILD/loaxad is not built
+    pg                  session: a private PostgreSQL (harness.postgres), stopped at the end
+    db                  a fresh database on pg for this test: its libpq URI
 A test that leaves a child process running fails (the process is killed).
 """
 
@@ -123,3 +125,27 @@ def start_daemon(require_loaxad):
     yield start
     for d in started:
         d.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg(tmp_path_factory):
+    from harness import postgres
+    from harness.collector import collector_bin
+    missing = postgres.available()
+    if missing:
+        pytest.skip(missing)
+    if not collector_bin().exists():
+        pytest.skip("loaxa-collector is not built (make)")
+    server = postgres.Postgres(tmp_path_factory.mktemp("pg"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db(pg, request):
+    import re
+    name = "t_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
+    pg.dropdb(name)
+    pg.createdb(name)
+    return pg.uri(name)

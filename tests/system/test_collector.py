@@ -18,31 +18,9 @@ import pytest
 
 import harness
 from bulletin_feed import Feed, Nginx
-from harness import postgres
-from harness.collector import Collector, collector_bin
+from harness.collector import Collector
 
 PASSWORD = "mật-khẩu-huyện"
-
-
-@pytest.fixture(scope="module")
-def pg(tmp_path_factory):
-    missing = postgres.available()
-    if missing:
-        pytest.skip(missing)
-    if not collector_bin().exists():
-        pytest.skip("loaxa-collector is not built (make)")
-    server = postgres.Postgres(tmp_path_factory.mktemp("pg"))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def db(pg, request):
-    name = "t_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
-    pg.dropdb(name)
-    pg.createdb(name)
-    return pg.uri(name)
 
 
 @pytest.fixture
