@@ -43,7 +43,7 @@ LIB      := $(BUILD)/libloaxa.a
 WEB_PKGS   := libmicrohttpd
 WEB_SRCS   := $(wildcard web/*.c)
 WEB_LIB    := $(BUILD)/libloaxaweb.a
-WEB_LDLIBS := $(shell $(PKG_CONFIG) --libs $(WEB_PKGS))
+WEB_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(WEB_PKGS))
 # Folders whose pages/, static/ and i18n/ `make install` puts under share/loaxa/.
 WEB_ROOTS  := web collector
 CFLAGS     += $(shell $(PKG_CONFIG) --cflags $(WEB_PKGS))

@@ -144,8 +144,11 @@ def pg(tmp_path_factory):
 
 @pytest.fixture
 def db(pg, request):
+    import hashlib
     import re
-    name = "t_" + re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:40]
+    # Unique per test and parameter, within PostgreSQL's 63-byte names.
+    name = "t_%s_%s" % (re.sub(r"[^a-z0-9_]", "_", request.node.name.lower())[:30],
+                        hashlib.sha1(request.node.nodeid.encode()).hexdigest()[:8])
     pg.dropdb(name)
     pg.createdb(name)
     return pg.uri(name)

@@ -95,7 +95,7 @@ class Postgres:
         self.psql("postgres", "CREATE DATABASE %s" % name)
 
     def dropdb(self, name):
-        self.psql("postgres", "DROP DATABASE IF EXISTS %s" % name)
+        self.psql("postgres", "DROP DATABASE IF EXISTS %s WITH (FORCE)" % name)
 
 
 def available():
