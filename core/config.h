@@ -1,9 +1,12 @@
 /*
  * config: reads loaxa.conf (libconfig syntax) into a struct config and
- * validates it. Owns every setting's name, type, default and check; nothing
- * else in loaxad reads the file. An invalid file gives no config and one
- * "FILE:LINE: message" error; doubtful but usable settings are reported
- * through the warning callback, also as "FILE:LINE: message".
+ * validates it. Owns every setting's name, place, type, default and check;
+ * nothing else in loaxad reads the file. Its helpers: confread (checked
+ * libconfig reading and the messages), config_syntax (clocks, days, steps,
+ * dates) and config_overlap (no two slots on air at once). An invalid file
+ * gives no config and one "FILE:LINE: message" error; doubtful but usable
+ * settings are reported through the warning callback, also as
+ * "FILE:LINE: message".
  */
 #ifndef LOAXA_CONFIG_H
 #define LOAXA_CONFIG_H
@@ -11,24 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum step_kind {
-	STEP_CHIME,	/* "chime" */
-	STEP_FILE,	/* "file:PATH" */
-	STEP_PLAYLIST,	/* "playlist:NAME" */
-	STEP_BULLETINS,	/* "bulletins" */
-	STEP_RELAY,	/* "relay:NAME" */
-	STEP_SILENCE,	/* "silence:SECONDS" */
-};
-
-struct step {
-	enum step_kind kind;
-	char *arg;		/* path, playlist name or relay name; NULL otherwise */
-	double seconds;		/* STEP_SILENCE */
-	char *text;		/* the step as written, for plans and logs */
-};
-
-/* Days of the week as a bit set: bit 0 Monday ... bit 6 Sunday. */
-#define DAYS_ALL 0x7f
+#include "core/config_syntax.h"
 
 struct slot {
 	char *name;
@@ -52,8 +38,6 @@ struct exception {
 	size_t nslots;
 	int line;
 };
-
-enum priority { PRIO_NORMAL = 0, PRIO_PRIORITY = 1, PRIO_EMERGENCY = 2 };
 
 struct feed_conf {
 	char *url;
@@ -141,16 +125,5 @@ struct config *config_load(const char *path, config_warn_fn warn, void *ctx,
 struct config *config_parse_string(const char *text, const char *name,
     config_warn_fn warn, void *ctx, char *err, size_t errlen);
 void config_free(struct config *cfg);
-
-/* "HH:MM" or "HH:MM:SS" to seconds after midnight; -1 if impossible. */
-int config_parse_clock(const char *s);
-/* "mon-fri", "mon,wed,sat", "daily", "sat-mon" ... to a DAYS_* set; -1 if bad. */
-int config_parse_days(const char *s);
-/* Parses one program step such as "file:/x.mp3"; 0 or -1 with err. */
-int config_parse_step(const char *s, struct step *out, char *err, size_t errlen);
-/* Frees what config_parse_step allocated in step (not step itself). */
-void config_step_clear(struct step *step);
-const char *priority_name(enum priority p);
-int priority_from_name(const char *s);	/* -1 if unknown */
 
 #endif

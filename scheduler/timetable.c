@@ -6,15 +6,13 @@
 
 #include "core/log.h"
 
-#define DAY_S 86400
-
 struct civil_date {
 	int year, month, day;
 };
 
 /* Date arithmetic in UTC at noon, where no time zone rule can shift it. */
 static struct civil_date
-date_add(struct civil_date d, int days, int *weekday_mon0)
+date_add(struct civil_date d, int days)
 {
 	struct tm tm = {
 		.tm_year = d.year - 1900, .tm_mon = d.month - 1,
@@ -22,8 +20,6 @@ date_add(struct civil_date d, int days, int *weekday_mon0)
 	};
 	time_t t = timegm(&tm);
 	gmtime_r(&t, &tm);
-	if (weekday_mon0 != NULL)
-		*weekday_mon0 = (tm.tm_wday + 6) % 7;
 	return (struct civil_date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
 }
 
@@ -92,7 +88,7 @@ gap_end(const struct tm *want, time_t a, time_t b)
 static time_t
 local_instant(struct civil_date d, int sod)
 {
-	d = date_add(d, sod / DAY_S, NULL);
+	d = date_add(d, sod / DAY_S);
 	sod %= DAY_S;
 	struct tm want = {
 		.tm_year = d.year - 1900, .tm_mon = d.month - 1, .tm_mday = d.day,
@@ -160,8 +156,7 @@ static size_t
 resolve(const struct config *cfg, struct civil_date d, struct slot_instance *out,
     size_t max)
 {
-	int weekday;
-	date_add(d, 0, &weekday);
+	int weekday = config_weekday(d.year, d.month, d.day);
 	size_t n = 0;
 	if (!date_is_replaced(cfg, d)) {
 		for (size_t i = 0; i < cfg->nslots; i++)
@@ -211,7 +206,7 @@ timetable_current(const struct config *cfg, time_t now, struct slot_instance *cu
 	 * the one that started last is on air: a slot's start takes the air. */
 	for (int delta = -1; delta <= 0; delta++) {
 		size_t n;
-		struct slot_instance *all = resolve_all(cfg, date_add(today, delta, NULL), &n);
+		struct slot_instance *all = resolve_all(cfg, date_add(today, delta), &n);
 		for (size_t i = 0; i < n; i++) {
 			if (!airs(&all[i]) || all[i].start > now || now >= all[i].end)
 				continue;
@@ -234,7 +229,7 @@ timetable_next(const struct config *cfg, time_t now, struct slot_instance *next)
 	 * yesterday after now. */
 	for (int delta = -1; delta <= 8; delta++) {
 		size_t n;
-		struct slot_instance *all = resolve_all(cfg, date_add(today, delta, NULL), &n);
+		struct slot_instance *all = resolve_all(cfg, date_add(today, delta), &n);
 		for (size_t i = 0; i < n; i++) {
 			if (!airs(&all[i]) || all[i].start <= now)
 				continue;
@@ -306,7 +301,7 @@ timetable_print_plan(const struct config *cfg, time_t from, int days, FILE *out)
 {
 	struct civil_date first = local_date_of(from);
 	for (int k = 0; k < days; k++) {
-		struct civil_date d = date_add(first, k, NULL);
+		struct civil_date d = date_add(first, k);
 		size_t n;
 		struct slot_instance *all = resolve_all(cfg, d, &n);
 		for (size_t i = 0; i < n; i++)

@@ -942,6 +942,19 @@ priorities_round_trip_by_name(void **state)
 	assert_int_equal(priority_from_name(""), -1);
 }
 
+/* The one weekday rule the config's checks and the timetable share. */
+static void
+weekday_of_a_date_counts_from_monday(void **state)
+{
+	(void)state;
+	assert_int_equal(config_weekday(2026, 11, 30), 0);	/* a Monday */
+	assert_int_equal(config_weekday(1970, 1, 1), 3);	/* a Thursday */
+	assert_int_equal(config_weekday(2000, 2, 29), 1);	/* leap day, Tuesday */
+	assert_int_equal(config_weekday(2027, 2, 6), 5);	/* Tết 2027, Saturday */
+	assert_int_equal(config_weekday(2100, 3, 1), 0);	/* 2100 is no leap year */
+	assert_string_equal(config_day_name(config_weekday(2027, 2, 7)), "sun");
+}
+
 int
 main(void)
 {
@@ -977,6 +990,7 @@ main(void)
 		cmocka_unit_test(clock_accepts_hh_mm_and_hh_mm_ss_only),
 		cmocka_unit_test(steps_parse_to_kinds_and_arguments),
 		cmocka_unit_test(priorities_round_trip_by_name),
+		cmocka_unit_test(weekday_of_a_date_counts_from_monday),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
