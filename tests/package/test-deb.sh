@@ -82,6 +82,8 @@ if [ -f "$top/etc/loaxad.service" ]; then
         sh -c "grep -q '^ExecStart=/usr/sbin/loaxad ' /lib/systemd/system/loaxad.service && ! grep -q /usr/local/ /lib/systemd/system/loaxad.service"
     if command -v systemd-analyze >/dev/null; then
         expect "systemd-analyze verify loaxad.service" systemd-analyze verify /lib/systemd/system/loaxad.service
+    else
+        echo "skip   systemd-analyze verify loaxad.service: systemd-analyze is not installed"
     fi
 else
     bad "etc/loaxad.service is missing from the source tree: the package has no service"

@@ -19,7 +19,7 @@ BUILD = Path(os.environ.get("LOAXA_BUILD", "build"))
 if not BUILD.is_absolute():
     BUILD = REPO / BUILD
 PUBLISH = BUILD / "loaxa-publish"
-SCHEMA = REPO.parent / "shared" / "schemas" / "cap-1.2.xsd"
+SCHEMA = REPO / "tests" / "data" / "cap-1.2.xsd"  # OASIS CAP 1.2, see tests/data/README
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
