@@ -3,8 +3,8 @@
 #include "control/protocol.h"
 #include "scheduler/station.h"
 
-static int
-exec_mute(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
+int
+ctl_cmd_mute(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
 {
 	bool mute, all;
 
@@ -14,7 +14,3 @@ exec_mute(const struct ctl_request *req, json_t *reply, char *err, size_t errlen
 		return -1;
 	return station_mute(req->st, mute, all, err, errlen);
 }
-
-const struct ctl_cmd_entry ctl_cmd_mute = {
-	.code = CTL_REQ_MUTE, .name = "mute", .exec = exec_mute,
-};

@@ -73,8 +73,8 @@ parse_date(const char *s, struct tm *tm)
 	return 0;
 }
 
-static int
-exec_plan(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
+int
+ctl_cmd_plan(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
 {
 	const struct config *cfg = station_config(req->st);
 	const json_t *jdate = json_object_get(req->args, "date");
@@ -110,7 +110,3 @@ exec_plan(const struct ctl_request *req, json_t *reply, char *err, size_t errlen
 	json_object_set_new(reply, "days", arr);
 	return 0;
 }
-
-const struct ctl_cmd_entry ctl_cmd_plan = {
-	.code = CTL_REQ_PLAN, .name = "plan", .exec = exec_plan,
-};

@@ -7,8 +7,8 @@
 #include "control/protocol.h"
 #include "scheduler/station.h"
 
-static int
-exec_play(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
+int
+ctl_cmd_play(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
 {
 	const char *what = json_string_value(json_object_get(req->args, "what"));
 	bool now;
@@ -22,7 +22,3 @@ exec_play(const struct ctl_request *req, json_t *reply, char *err, size_t errlen
 		return -1;
 	return station_play(req->st, what, now, err, errlen);
 }
-
-const struct ctl_cmd_entry ctl_cmd_play = {
-	.code = CTL_REQ_PLAY, .name = "play", .exec = exec_play,
-};

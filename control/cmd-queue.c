@@ -8,8 +8,8 @@
 
 #define QUEUE_MAX 256
 
-static int
-exec_queue(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
+int
+ctl_cmd_queue(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
 {
 	if (req->ops->queue == NULL) {
 		snprintf(err, errlen, "this loaxad has no bulletin queue wired "
@@ -34,7 +34,3 @@ exec_queue(const struct ctl_request *req, json_t *reply, char *err, size_t errle
 	json_object_set_new(reply, "bulletins", arr);
 	return 0;
 }
-
-const struct ctl_cmd_entry ctl_cmd_queue = {
-	.code = CTL_REQ_QUEUE, .name = "queue", .exec = exec_queue,
-};

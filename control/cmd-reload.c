@@ -4,8 +4,8 @@
 #include "control/ctl.h"
 #include "control/protocol.h"
 
-static int
-exec_reload(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
+int
+ctl_cmd_reload(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
 {
 	(void)reply;
 	if (req->ops->reload == NULL) {
@@ -15,7 +15,3 @@ exec_reload(const struct ctl_request *req, json_t *reply, char *err, size_t errl
 	}
 	return req->ops->reload(req->ops_ctx, err, errlen);
 }
-
-const struct ctl_cmd_entry ctl_cmd_reload = {
-	.code = CTL_REQ_RELOAD, .name = "reload", .exec = exec_reload,
-};

@@ -55,8 +55,8 @@ waiting(const struct ctl_request *req)
 	return json_integer((json_int_t)n);
 }
 
-static int
-exec_status(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
+int
+ctl_cmd_status(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
 {
 	struct station_status ss = { 0 };
 
@@ -86,7 +86,3 @@ exec_status(const struct ctl_request *req, json_t *reply, char *err, size_t errl
 	json_object_set_new(reply, "feeds", feeds(req));
 	return 0;
 }
-
-const struct ctl_cmd_entry ctl_cmd_status = {
-	.code = CTL_REQ_STATUS, .name = "status", .exec = exec_status,
-};

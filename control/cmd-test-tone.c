@@ -3,13 +3,9 @@
 #include "control/protocol.h"
 #include "scheduler/station.h"
 
-static int
-exec_test_tone(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
+int
+ctl_cmd_test_tone(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
 {
 	(void)reply;
 	return station_test_tone(req->st, err, errlen);
 }
-
-const struct ctl_cmd_entry ctl_cmd_test_tone = {
-	.code = CTL_REQ_TEST_TONE, .name = "test-tone", .exec = exec_test_tone,
-};

@@ -5,8 +5,8 @@
 #include "control/protocol.h"
 #include "scheduler/station.h"
 
-static int
-exec_volume(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
+int
+ctl_cmd_volume(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
 {
 	const json_t *v = json_object_get(req->args, "volume");
 	json_int_t vol = json_integer_value(v);
@@ -20,7 +20,3 @@ exec_volume(const struct ctl_request *req, json_t *reply, char *err, size_t errl
 	json_object_set_new(reply, "volume", json_integer(vol));
 	return 0;
 }
-
-const struct ctl_cmd_entry ctl_cmd_volume = {
-	.code = CTL_REQ_VOLUME, .name = "volume", .exec = exec_volume,
-};

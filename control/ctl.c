@@ -18,10 +18,10 @@
 #include "core/util.h"
 #include "core/loop.h"
 
-static const struct ctl_cmd_entry *const commands[] = {
-	&ctl_cmd_status, &ctl_cmd_plan, &ctl_cmd_queue, &ctl_cmd_play,
-	&ctl_cmd_stop, &ctl_cmd_skip, &ctl_cmd_volume, &ctl_cmd_mute,
-	&ctl_cmd_reload, &ctl_cmd_test_tone,
+/* The handlers, indexed by request code. */
+#define HANDLER_(code, CONST, id, name, usage) [code] = ctl_cmd_##id,
+static ctl_cmd_fn *const handlers[CTL_REQ_LAST_ + 1] = {
+	CTL_COMMANDS(HANDLER_, CTL_NONE_)
 };
 
 static const struct ctl_ops no_ops;
@@ -117,20 +117,11 @@ client_error(struct client *cl, const char *msg, bool fatal_to_stream)
 	cl->close_after = fatal_to_stream;
 }
 
-static const struct ctl_cmd_entry *
-find_command(uint16_t code)
-{
-	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-		if (commands[i]->code == code)
-			return commands[i];
-	return NULL;
-}
-
 static void
 dispatch(struct client *cl, const struct ctl_header *hdr)
 {
 	char err[512] = "";
-	const struct ctl_cmd_entry *cmd = find_command(hdr->code);
+	ctl_cmd_fn *exec = hdr->code < ARRAY_LEN(handlers) ? handlers[hdr->code] : NULL;
 	json_t *args = ctl_payload_decode(cl->in + CTL_HEADER_LEN, hdr->length,
 	    err, sizeof(err));
 
@@ -138,7 +129,7 @@ dispatch(struct client *cl, const struct ctl_header *hdr)
 		client_error(cl, err, false);
 		return;
 	}
-	if (cmd == NULL) {
+	if (exec == NULL) {
 		json_decref(args);
 		client_error(cl, "command not supported by this loaxad", false);
 		return;
@@ -148,10 +139,10 @@ dispatch(struct client *cl, const struct ctl_header *hdr)
 		.args = args,
 	};
 	json_t *reply = json_object();
-	if (cmd->exec(&req, reply, err, sizeof(err)) == 0) {
+	if (exec(&req, reply, err, sizeof(err)) == 0) {
 		client_queue_reply(cl, CTL_REPLY_OK, reply);
 	} else {
-		log_info("control: %s refused: %s", cmd->name, err);
+		log_info("control: %s refused: %s", ctl_code_name(hdr->code), err);
 		client_error(cl, err[0] ? err : "command failed", false);
 	}
 	json_decref(reply);

@@ -1,7 +1,8 @@
 /*
  * ctl: the daemon's side of the control socket. Owns the Unix socket (mode
- * 0660, group from control.group), the connected clients and the table of
- * command handlers (control/cmd-*.c, one file per command). Runs on the
+ * 0660, group from control.group), the connected clients and the dispatch
+ * of each request to its handler (control/cmd-*.c, one file per command of
+ * the table in control/protocol.h). Runs on the
  * event loop and never blocks on a client: sockets are non-blocking, a
  * request is at most CTL_MAX_REQUEST bytes, a client that does not finish
  * its request or read its reply within CTL_CLIENT_TIMEOUT_MS is dropped, and
@@ -16,6 +17,8 @@
 #include <time.h>
 
 #include <jansson.h>
+
+#include "control/protocol.h"
 
 struct loop;
 struct station;
@@ -90,18 +93,15 @@ struct ctl_request {
 	const json_t *args;		/* the request's object */
 };
 
-struct ctl_cmd_entry {
-	uint16_t code;			/* CTL_REQ_* */
-	const char *name;
-	/* Fills reply (an empty object) and returns 0, or -1 with err: the
-	 * text loaxactl prints. */
-	int (*exec)(const struct ctl_request *req, json_t *reply, char *err,
-	    size_t errlen);
-};
-
-extern const struct ctl_cmd_entry ctl_cmd_status, ctl_cmd_plan, ctl_cmd_queue,
-    ctl_cmd_play, ctl_cmd_stop, ctl_cmd_skip, ctl_cmd_volume, ctl_cmd_mute,
-    ctl_cmd_reload, ctl_cmd_test_tone;
+/*
+ * Each request of CTL_COMMANDS (control/protocol.h) is answered by
+ * ctl_cmd_ID in control/cmd-ID.c: it fills reply (an empty object) and
+ * returns 0, or -1 with err, the text loaxactl prints.
+ */
+typedef int ctl_cmd_fn(const struct ctl_request *req, json_t *reply, char *err,
+    size_t errlen);
+#define CTL_CMD_DECLARE_(code, CONST, id, name, usage) ctl_cmd_fn ctl_cmd_##id;
+CTL_COMMANDS(CTL_CMD_DECLARE_, CTL_NONE_)
 
 /* Helpers shared by the command files. */
 json_t *ctl_json_time(time_t t);	/* ISO 8601 local, or null for 0 */

@@ -6,13 +6,32 @@
 
 #include "core/log.h"
 
-static const char *const code_names[] = {
-	[CTL_REQ_STATUS] = "status", [CTL_REQ_PLAN] = "plan",
-	[CTL_REQ_QUEUE] = "queue", [CTL_REQ_PLAY] = "play",
-	[CTL_REQ_STOP] = "stop", [CTL_REQ_SKIP] = "skip",
-	[CTL_REQ_VOLUME] = "volume", [CTL_REQ_MUTE] = "mute",
-	[CTL_REQ_RELOAD] = "reload", [CTL_REQ_TEST_TONE] = "test-tone",
+#define DESC_REQ_(code, CONST, id, name, usage) { code, name, usage },
+#define DESC_CLIENT_(id, name, usage) { 0, name, usage },
+const struct ctl_command_desc ctl_commands[] = {
+	CTL_COMMANDS(DESC_REQ_, DESC_CLIENT_)
 };
+const size_t ctl_ncommands = sizeof(ctl_commands) / sizeof(ctl_commands[0]);
+
+/* Indexed by code; a code listed twice is an initializer the compiler
+ * refuses (-Woverride-init), a gap an entry left NULL. */
+#define NAME_REQ_(code, CONST, id, name, usage) [code] = name,
+static const char *const code_names[CTL_REQ_LAST_ + 1] = {
+	CTL_COMMANDS(NAME_REQ_, CTL_NONE_)
+};
+#define CODE_CHECK_(code, CONST, id, name, usage) \
+	_Static_assert((code) >= 1 && (code) <= CTL_REQ_LAST_, \
+	    "request codes run 1, 2, 3 ... without a gap: " name);
+CTL_COMMANDS(CODE_CHECK_, CTL_NONE_)
+
+const struct ctl_command_desc *
+ctl_command_find(const char *name)
+{
+	for (size_t i = 0; i < ctl_ncommands; i++)
+		if (strcmp(ctl_commands[i].name, name) == 0)
+			return &ctl_commands[i];
+	return NULL;
+}
 
 const char *
 ctl_code_name(uint16_t code)
@@ -29,7 +48,7 @@ ctl_code_name(uint16_t code)
 static int
 code_is_request(uint16_t code)
 {
-	return code >= CTL_REQ_STATUS && code <= CTL_REQ_LAST_;
+	return code >= 1 && code <= CTL_REQ_LAST_;
 }
 
 enum ctl_frame_status

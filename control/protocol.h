@@ -44,24 +44,63 @@ struct ctl_header {
 #define CTL_HEADER_LEN	12u
 _Static_assert(sizeof(struct ctl_header) == CTL_HEADER_LEN, "packed header");
 
+/*
+ * The control commands, each listed once (as tmux's cmd_entry table):
+ *   REQ(code, CONST, id, name, usage)  a request: loaxactl sends CTL_REQ_CONST
+ *       (tools/loaxactl/cmd-ID.c defines cmd_ID) and loaxad answers it
+ *       (control/cmd-ID.c defines ctl_cmd_ID);
+ *   CLIENT(id, name, usage)  a loaxactl command with no request of its own
+ *       (log reads the as-played log; unmute sends mute).
+ * name is what the operator types, usage the arguments after it; the order
+ * is loaxactl --help's. Adding a command: one line here and its cmd-ID.c
+ * files. Codes are only ever appended, never renumbered or reused, and run
+ * 1, 2, 3 ... with no gap. Payloads:
+ *   status {}  plan {"date":"YYYY-MM-DD","days":N}  queue {}
+ *   play {"what":"FILE|playlist:NAME","now":bool}  stop {}  skip {}
+ *   volume {"volume":0..100}  mute {"mute":bool,"all":bool}  reload {}
+ *   test-tone {}
+ */
+#define CTL_COMMANDS(REQ, CLIENT) \
+	REQ(1, STATUS, status, "status", "") \
+	REQ(2, PLAN, plan, "plan", "[DATE | --week]") \
+	REQ(3, QUEUE, queue, "queue", "") \
+	CLIENT(log, "log", "[--since TIME] [--until TIME] [--slot NAME] " \
+	    "[--result R] [--json] [--file PATH]") \
+	REQ(4, PLAY, play, "play", "FILE | playlist:NAME [--now]") \
+	REQ(5, STOP, stop, "stop", "") \
+	REQ(6, SKIP, skip, "skip", "") \
+	REQ(7, VOLUME, volume, "volume", "N") \
+	REQ(8, MUTE, mute, "mute", "[--all]") \
+	CLIENT(unmute, "unmute", "") \
+	REQ(9, RELOAD, reload, "reload", "") \
+	REQ(10, TEST_TONE, test_tone, "test-tone", "")
+
+/* Expands to nothing: for the side of CTL_COMMANDS a user does not want. */
+#define CTL_NONE_(...)
+
+#define CTL_REQ_ENUM_(code, CONST, id, name, usage) CTL_REQ_##CONST = code,
+#define CTL_REQ_COUNT_(code, CONST, id, name, usage) + 1
 enum ctl_code {
-	/* Requests (client -> daemon). Append only. */
-	CTL_REQ_STATUS = 1,	/* {} */
-	CTL_REQ_PLAN = 2,	/* {"date":"YYYY-MM-DD","days":N} */
-	CTL_REQ_QUEUE = 3,	/* {} */
-	CTL_REQ_PLAY = 4,	/* {"what":"FILE|playlist:NAME","now":bool} */
-	CTL_REQ_STOP = 5,	/* {} */
-	CTL_REQ_SKIP = 6,	/* {} */
-	CTL_REQ_VOLUME = 7,	/* {"volume":0..100} */
-	CTL_REQ_MUTE = 8,	/* {"mute":bool,"all":bool} */
-	CTL_REQ_RELOAD = 9,	/* {} */
-	CTL_REQ_TEST_TONE = 10,	/* {} */
-	CTL_REQ_LAST_ = 10,	/* highest request code; move when appending */
+	/* Requests (client -> daemon), from the table above. */
+	CTL_COMMANDS(CTL_REQ_ENUM_, CTL_NONE_)
+	CTL_REQ_LAST_ = 0 CTL_COMMANDS(CTL_REQ_COUNT_, CTL_NONE_),	/* highest request code */
 
 	/* Replies (daemon -> client). Append only. */
 	CTL_REPLY_OK = 100,	/* the command's result object, {} if none */
 	CTL_REPLY_ERROR = 101,	/* {"error":"message for the operator"} */
 };
+
+/* One line of CTL_COMMANDS, for both programs. */
+struct ctl_command_desc {
+	uint16_t code;		/* CTL_REQ_*, or 0: runs in loaxactl alone */
+	const char *name;
+	const char *usage;
+};
+/* Every command in the table's order; ctl_ncommands of them. */
+extern const struct ctl_command_desc ctl_commands[];
+extern const size_t ctl_ncommands;
+/* The command called name; NULL if none. */
+const struct ctl_command_desc *ctl_command_find(const char *name);
 
 /* Outcome of ctl_frame_check(), in the order the checks run. */
 enum ctl_frame_status {

@@ -172,6 +172,33 @@ codes_keep_their_numbers(void **state)
 	assert_null(ctl_code_name(77));
 }
 
+/* The one command table gives both programs every code, name and usage. */
+static void
+command_table_lists_each_command_once(void **state)
+{
+	static const char *const wire[] = { NULL, "status", "plan", "queue", "play",
+		"stop", "skip", "volume", "mute", "reload", "test-tone" };
+	size_t requests = 0;
+
+	(void)state;
+	assert_int_equal(CTL_REQ_LAST_, 10);
+	for (size_t i = 0; i < ctl_ncommands; i++) {
+		const struct ctl_command_desc *d = &ctl_commands[i];
+		assert_ptr_equal(ctl_command_find(d->name), d);
+		assert_non_null(d->usage);
+		if (d->code == 0)
+			continue;
+		requests++;
+		assert_string_equal(ctl_code_name(d->code), d->name);
+		assert_string_equal(wire[d->code], d->name);
+	}
+	assert_int_equal(requests, CTL_REQ_LAST_);
+	assert_int_equal(ctl_command_find("unmute")->code, 0);
+	assert_int_equal(ctl_command_find("log")->code, 0);
+	assert_string_equal(ctl_command_find("volume")->usage, "N");
+	assert_null(ctl_command_find("volum"));
+}
+
 int
 main(void)
 {
@@ -186,6 +213,7 @@ main(void)
 		cmocka_unit_test(encoder_refuses_payload_over_the_limit),
 		cmocka_unit_test(payloads_that_are_not_objects_are_refused),
 		cmocka_unit_test(codes_keep_their_numbers),
+		cmocka_unit_test(command_table_lists_each_command_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

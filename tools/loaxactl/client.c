@@ -213,9 +213,11 @@ client_request(struct ctl_client *c, uint16_t code, json_t *args, json_t **reply
 }
 
 int
-client_usage(const struct ctl_command *cmd)
+client_usage(const char *name)
 {
-	fprintf(stderr, "usage: loaxactl %s%s%s\n", cmd->name,
-	    cmd->usage[0] ? " " : "", cmd->usage);
+	const struct ctl_command_desc *d = ctl_command_find(name);
+	const char *usage = d != NULL ? d->usage : "";
+
+	fprintf(stderr, "usage: loaxactl %s%s%s\n", name, usage[0] ? " " : "", usage);
 	return EXIT_USAGE;
 }

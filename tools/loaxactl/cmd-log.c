@@ -131,10 +131,10 @@ exec_log(struct ctl_client *c, int argc, char **argv)
 		else if (opt == 'f')
 			file = optarg;
 		else if (t == NULL)
-			return client_usage(&cmd_log);
+			return client_usage(argv[0]);
 	}
 	if (optind != argc)
-		return client_usage(&cmd_log);
+		return client_usage(argv[0]);
 	if (v.result != NULL && !known_result(v.result)) {
 		fprintf(stderr, "loaxactl: log: --result is one of completed, cut, "
 		    "interrupted, failed, skipped\n");
@@ -164,8 +164,6 @@ exec_log(struct ctl_client *c, int argc, char **argv)
 }
 
 const struct ctl_command cmd_log = {
-	.name = "log",
-	.usage = "[--since TIME] [--until TIME] [--slot NAME] [--result R] [--json] [--file PATH]",
 	.exec = exec_log,
 	.help = "Shows what went on air from the as-played log (paths.played_log),\n"
 	    "across its rotated files, in time order: local start time, duration\n"

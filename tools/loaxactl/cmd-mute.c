@@ -25,7 +25,7 @@ exec_mute(struct ctl_client *c, int argc, char **argv)
 		return send_mute(c, true, false);
 	if (argc == 2 && strcmp(argv[1], "--all") == 0)
 		return send_mute(c, true, true);
-	return client_usage(&cmd_mute);
+	return client_usage(argv[0]);
 }
 
 static int
@@ -33,18 +33,18 @@ exec_unmute(struct ctl_client *c, int argc, char **argv)
 {
 	(void)argv;
 	if (argc != 1)
-		return client_usage(&cmd_unmute);
+		return client_usage(argv[0]);
 	return send_mute(c, false, false);
 }
 
 const struct ctl_command cmd_mute = {
-	.name = "mute", .usage = "[--all]", .exec = exec_mute,
+	.exec = exec_mute,
 	.help = "Silences the station: the timetable and normal bulletins are not\n"
 	    "aired (they are logged as skipped, reason muted) while emergency\n"
 	    "bulletins still interrupt. With --all, emergencies are silenced too.",
 };
 
 const struct ctl_command cmd_unmute = {
-	.name = "unmute", .usage = "", .exec = exec_unmute,
+	.exec = exec_unmute,
 	.help = "Ends mute and mute --all: the station airs its timetable again.",
 };

@@ -113,7 +113,7 @@ exec_plan(struct ctl_client *c, int argc, char **argv)
 		else if (date == NULL && argv[i][0] != '-')
 			date = argv[i];
 		else
-			return client_usage(&cmd_plan);
+			return client_usage(argv[0]);
 	}
 	if (date != NULL && (strcmp(date, "today") == 0 || strcmp(date, "tomorrow") == 0)) {
 		struct tm tm;
@@ -138,7 +138,7 @@ exec_plan(struct ctl_client *c, int argc, char **argv)
 }
 
 const struct ctl_command cmd_plan = {
-	.name = "plan", .usage = "[DATE | --week]", .exec = exec_plan,
+	.exec = exec_plan,
 	.help = "Shows the timetable loaxad really runs, resolved for a day (DATE as\n"
 	    "YYYY-MM-DD, today or tomorrow; default today) or for 7 days from it\n"
 	    "with --week: each slot with its local start and end, volume and\n"

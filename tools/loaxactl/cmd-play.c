@@ -39,10 +39,10 @@ exec_play(struct ctl_client *c, int argc, char **argv)
 		else if (what == NULL && argv[i][0] != '-')
 			what = argv[i];
 		else
-			return client_usage(&cmd_play);
+			return client_usage(argv[0]);
 	}
 	if (what == NULL)
-		return client_usage(&cmd_play);
+		return client_usage(argv[0]);
 	if (absolute(what, path, sizeof(path)) < 0) {
 		fprintf(stderr, "loaxactl: path too long: %s\n", what);
 		return EXIT_USAGE;
@@ -56,7 +56,7 @@ exec_play(struct ctl_client *c, int argc, char **argv)
 }
 
 const struct ctl_command cmd_play = {
-	.name = "play", .usage = "FILE | playlist:NAME [--now]", .exec = exec_play,
+	.exec = exec_play,
 	.help = "Airs an MP3 file or a playlist from the playlists folder (NAME.m3u or\n"
 	    "NAME.m3u8) after the item on air, or at once with --now (what plays\n"
 	    "is then logged as interrupted). The file must be readable by loaxad's\n"

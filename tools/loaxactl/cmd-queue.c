@@ -38,7 +38,7 @@ exec_queue(struct ctl_client *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1)
-		return client_usage(&cmd_queue);
+		return client_usage(argv[0]);
 	int rc = client_request(c, CTL_REQ_QUEUE, NULL, &reply);
 	if (rc != EXIT_OK)
 		return rc;
@@ -48,7 +48,7 @@ exec_queue(struct ctl_client *c, int argc, char **argv)
 }
 
 const struct ctl_command cmd_queue = {
-	.name = "queue", .usage = "", .exec = exec_queue,
+	.exec = exec_queue,
 	.help = "Lists the bulletins waiting to air, in airing order: priority\n"
 	    "(emergency, priority, normal), plays left of the plays asked for,\n"
 	    "expiry in local time, CAP identifier and headline.",

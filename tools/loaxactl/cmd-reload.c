@@ -9,7 +9,7 @@ exec_reload(struct ctl_client *c, int argc, char **argv)
 {
 	(void)argv;
 	if (argc != 1)
-		return client_usage(&cmd_reload);
+		return client_usage(argv[0]);
 	int rc = client_request(c, CTL_REQ_RELOAD, NULL, NULL);
 	if (rc == EXIT_OK)
 		printf("Config reloaded.\n");
@@ -17,6 +17,6 @@ exec_reload(struct ctl_client *c, int argc, char **argv)
 }
 
 const struct ctl_command cmd_reload = {
-	.name = "reload", .usage = "", .exec = exec_reload,
+	.exec = exec_reload,
 	.help = "Makes loaxad re-read its config file, as SIGHUP does. An invalid file\nis refused with its FILE:LINE error and the running config stays.",
 };

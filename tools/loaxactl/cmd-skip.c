@@ -9,7 +9,7 @@ exec_skip(struct ctl_client *c, int argc, char **argv)
 {
 	(void)argv;
 	if (argc != 1)
-		return client_usage(&cmd_skip);
+		return client_usage(argv[0]);
 	int rc = client_request(c, CTL_REQ_SKIP, NULL, NULL);
 	if (rc == EXIT_OK)
 		printf("Skipped.\n");
@@ -17,6 +17,6 @@ exec_skip(struct ctl_client *c, int argc, char **argv)
 }
 
 const struct ctl_command cmd_skip = {
-	.name = "skip", .usage = "", .exec = exec_skip,
+	.exec = exec_skip,
 	.help = "Ends the item on air (logged as interrupted) and goes on with the\nnext step of the slot's program.",
 };

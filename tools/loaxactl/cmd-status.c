@@ -112,7 +112,7 @@ exec_status(struct ctl_client *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc != 1)
-		return client_usage(&cmd_status);
+		return client_usage(argv[0]);
 	int rc = client_request(c, CTL_REQ_STATUS, NULL, &reply);
 	if (rc != EXIT_OK)
 		return rc;
@@ -122,7 +122,7 @@ exec_status(struct ctl_client *c, int argc, char **argv)
 }
 
 const struct ctl_command cmd_status = {
-	.name = "status", .usage = "", .exec = exec_status,
+	.exec = exec_status,
 	.help = "Shows what is on air (slot, item, elapsed and remaining time), the next\n"
 	    "slot, the bulletins waiting, each feed's last fetch and its outcome, the\n"
 	    "sound card, the volume, mute and the daemon's uptime.",

@@ -11,7 +11,7 @@ exec_volume(struct ctl_client *c, int argc, char **argv)
 	char *end;
 
 	if (argc != 2)
-		return client_usage(&cmd_volume);
+		return client_usage(argv[0]);
 	long v = strtol(argv[1], &end, 10);
 	if (end == argv[1] || *end != '\0' || v < 0 || v > 100) {
 		fprintf(stderr, "loaxactl: volume must be a whole number from 0 to 100, "
@@ -27,7 +27,7 @@ exec_volume(struct ctl_client *c, int argc, char **argv)
 }
 
 const struct ctl_command cmd_volume = {
-	.name = "volume", .usage = "N", .exec = exec_volume,
+	.exec = exec_volume,
 	.help = "Sets the station's master volume, 0 (silent) to 100 (full), for what\n"
 	    "plays now and later. A slot's own volume applies on top of it.",
 };

@@ -1,7 +1,7 @@
 /*
  * loaxactl: the operators' and technicians' tool. Owns the client side of
- * the control socket (control/protocol.h), the command table (one file per
- * command, tmux style) and how replies look on a terminal.
+ * the control socket (control/protocol.h), one file per command of the
+ * table there (tmux style) and how replies look on a terminal.
  */
 #ifndef LOAXA_LOAXACTL_H
 #define LOAXA_LOAXACTL_H
@@ -12,6 +12,8 @@
 #include <time.h>
 
 #include <jansson.h>
+
+#include "control/protocol.h"
 
 #define LOAXACTL_DEFAULT_CONFIG	"/etc/loaxa/loaxa.conf"
 #define LOAXACTL_DEFAULT_SOCKET	"/run/loaxa/loaxad.sock"
@@ -31,16 +33,21 @@ struct ctl_client {
 	const char *socket_path;	/* -s, or NULL: from the config */
 };
 
+/*
+ * What tools/loaxactl/cmd-ID.c defines as cmd_ID for each command of
+ * CTL_COMMANDS (control/protocol.h), which gives its name and usage.
+ */
 struct ctl_command {
-	const char *name;
-	const char *usage;	/* arguments after the name */
 	const char *help;	/* one paragraph */
+	/* argv[0] is the command's name; its options follow. */
 	int (*exec)(struct ctl_client *c, int argc, char **argv);
 };
 
-extern const struct ctl_command cmd_status, cmd_plan, cmd_queue, cmd_log,
-    cmd_play, cmd_stop, cmd_skip, cmd_volume, cmd_mute, cmd_unmute,
-    cmd_reload, cmd_test_tone;
+#define LOAXACTL_DECLARE_REQ_(code, CONST, id, name, usage) \
+	extern const struct ctl_command cmd_##id;
+#define LOAXACTL_DECLARE_CLIENT_(id, name, usage) \
+	extern const struct ctl_command cmd_##id;
+CTL_COMMANDS(LOAXACTL_DECLARE_REQ_, LOAXACTL_DECLARE_CLIENT_)
 
 /*
  * Sends one request and waits for the reply. On CTL_REPLY_OK returns
@@ -51,8 +58,9 @@ extern const struct ctl_command cmd_status, cmd_plan, cmd_queue, cmd_log,
 int client_request(struct ctl_client *c, uint16_t code, json_t *args, json_t **reply);
 /* The as-played log's path from the config; NULL after printing why. */
 char *client_played_log_path(struct ctl_client *c);
-/* Prints "usage: loaxactl NAME USAGE" to stderr; returns EXIT_USAGE. */
-int client_usage(const struct ctl_command *cmd);
+/* Prints "usage: loaxactl NAME USAGE" for the command called name to
+ * stderr; returns EXIT_USAGE. */
+int client_usage(const char *name);
 
 /* Formatting helpers (format.c). */
 /* An ISO time from the daemon as local "YYYY-MM-DD HH:MM:SS" ("-" if null). */

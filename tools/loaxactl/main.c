@@ -1,5 +1,6 @@
 /* loaxactl [-c CONFIG | -s SOCKET] COMMAND [ARGS]: talks to loaxad. */
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,10 +9,12 @@
 #include "core/util.h"
 #include "tools/loaxactl/loaxactl.h"
 
-static const struct ctl_command *const commands[] = {
-	&cmd_status, &cmd_plan, &cmd_queue, &cmd_log, &cmd_play, &cmd_stop,
-	&cmd_skip, &cmd_volume, &cmd_mute, &cmd_unmute, &cmd_reload,
-	&cmd_test_tone,
+/* Each command's implementation, in the order of ctl_commands (both come
+ * from CTL_COMMANDS). */
+#define IMPL_REQ_(code, CONST, id, name, usage) &cmd_##id,
+#define IMPL_CLIENT_(id, name, usage) &cmd_##id,
+static const struct ctl_command *const impls[] = {
+	CTL_COMMANDS(IMPL_REQ_, IMPL_CLIENT_)
 };
 
 static void
@@ -29,9 +32,10 @@ print_help(FILE *out)
 	    "  -V          the version\n"
 	    "\n"
 	    "commands:\n", LOAXACTL_DEFAULT_SOCKET, LOAXACTL_DEFAULT_CONFIG);
-	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+	for (size_t i = 0; i < ctl_ncommands; i++) {
 		char line[128];
-		snprintf(line, sizeof(line), "%s %s", commands[i]->name, commands[i]->usage);
+		snprintf(line, sizeof(line), "%s %s", ctl_commands[i].name,
+		    ctl_commands[i].usage);
 		fprintf(out, "  %s\n", line);
 	}
 	fprintf(out, "\nexit status: 0 done, 1 refused or failed, 2 usage, "
@@ -39,19 +43,21 @@ print_help(FILE *out)
 }
 
 static void
-print_command_help(const struct ctl_command *cmd)
+print_command_help(size_t i)
 {
-	printf("usage: loaxactl %s%s%s\n\n%s\n", cmd->name,
-	    cmd->usage[0] ? " " : "", cmd->usage, cmd->help);
+	const struct ctl_command_desc *d = &ctl_commands[i];
+
+	printf("usage: loaxactl %s%s%s\n\n%s\n", d->name, d->usage[0] ? " " : "",
+	    d->usage, impls[i]->help);
 }
 
-static const struct ctl_command *
+/* The index of the command called name in ctl_commands; -1 if none. */
+static ptrdiff_t
 find_command(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-		if (strcmp(commands[i]->name, name) == 0)
-			return commands[i];
-	return NULL;
+	const struct ctl_command_desc *d = ctl_command_find(name);
+
+	return d != NULL ? d - ctl_commands : -1;
 }
 
 static bool
@@ -108,8 +114,8 @@ main(int argc, char **argv)
 		print_help(stderr);
 		return EXIT_USAGE;
 	}
-	const struct ctl_command *cmd = find_command(argv[optind]);
-	if (cmd == NULL) {
+	ptrdiff_t cmd = find_command(argv[optind]);
+	if (cmd < 0) {
 		fprintf(stderr, "loaxactl: unknown command \"%s\" (loaxactl --help "
 		    "lists them)\n", argv[optind]);
 		return EXIT_USAGE;
@@ -117,9 +123,9 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (wants_help(argc, argv)) {
-		print_command_help(cmd);
+		print_command_help((size_t)cmd);
 		return EXIT_OK;
 	}
 	optind = 1;	/* the command parses its own options from argv[0] */
-	return cmd->exec(&c, argc, argv);
+	return impls[cmd]->exec(&c, argc, argv);
 }
