@@ -39,12 +39,6 @@ log_init(const char *ident, bool foreground, enum log_level max_level)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-void
-log_set_level(enum log_level max_level)
-{
-	logger.max_level = max_level;
-}
-
 static void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {

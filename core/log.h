@@ -12,9 +12,9 @@
 
 enum log_level { LOGL_ERR = 0, LOGL_WARN, LOGL_NOTICE, LOGL_INFO, LOGL_DEBUG };
 
-/* foreground: messages to stderr; otherwise to syslog under ident. */
+/* foreground: messages to stderr; otherwise to syslog under ident. Messages
+ * above max_level are dropped (loaxad -d passes LOGL_DEBUG). */
 void log_init(const char *ident, bool foreground, enum log_level max_level);
-void log_set_level(enum log_level max_level);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
