@@ -14,6 +14,7 @@
 
 #include "bulletins/bulletins.h"
 #include "control/protocol.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "core/loop.h"
@@ -289,11 +290,11 @@ static int
 set_group(const char *path, const char *group, char *err, size_t errlen)
 {
 	bool explicit = group != NULL && group[0] != '\0';
-	const char *name = explicit ? group : CTL_DEFAULT_GROUP;
+	const char *name = explicit ? group : CONFIG_DEFAULT_GROUP;
 	struct group *gr = getgrnam(name);
 
 	if (gr == NULL) {
-		if (explicit && strcmp(name, CTL_DEFAULT_GROUP) != 0) {
+		if (explicit && strcmp(name, CONFIG_DEFAULT_GROUP) != 0) {
 			snprintf(err, errlen, "control.group: no group \"%s\" on "
 			    "this system (groupadd it or change the setting)", name);
 			return -1;

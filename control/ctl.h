@@ -25,7 +25,6 @@ struct station;
 
 #define CTL_CLIENT_TIMEOUT_MS	5000
 #define CTL_MAX_CLIENTS		32
-#define CTL_DEFAULT_GROUP	"loaxa"
 
 /* One waiting bulletin, as `loaxactl queue` shows it. */
 struct ctl_queue_item {
@@ -75,7 +74,7 @@ struct ctl;
 /*
  * Listens on socket_path (a stale socket is replaced; a live one, where
  * another loaxad answers, is an error). group: the socket's group; NULL or
- * "" means CTL_DEFAULT_GROUP when that group exists. ops may be NULL.
+ * "" means CONFIG_DEFAULT_GROUP when that group exists. ops may be NULL.
  * Returns NULL with a message in err.
  */
 struct ctl *ctl_create(struct loop *loop, struct station *st,

@@ -11,25 +11,22 @@
 #include "core/config_overlap.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "playlists/m3u.h"
 
-/* Defaults (the example configuration repeats them; keep both in step). */
+/* Defaults (the example configuration repeats them; keep both in step);
+ * the ones other programs need are in config.h. */
 #define DEF_STATE	"/var/lib/loaxa"
 #define DEF_CACHE	"/var/cache/loaxa"
 #define DEF_PLAYED_LOG	"/var/log/loaxa/played.jsonl"
 #define DEF_PLAYLISTS	"/etc/loaxa/playlists"
-#define DEF_SOCKET	"/run/loaxa/loaxad.sock"
 #define DEF_DEVICE	"default"
 #define DEF_VOLUME	100
-#define DEF_BUFFER_MS	200
-#define MIN_BUFFER_MS	100
 #define DEF_FADE_MS	2000
 #define DEF_PREROLL_MS	1500
 #define DEF_POLL_S	15
-#define DEF_LIFETIME_S	3600
 #define DEF_RETRY_MAX_S	60	/* an alert must not wait longer for a failing feed */
 #define DEF_REPORT_S	60
 #define DEF_KEEP_DAYS	30
-#define DEF_CTL_GROUP	"loaxa"
 
 /* ---------------------------------------------------------------- *
  * Known settings, per place. An unknown name is looked up in the other
@@ -155,22 +152,22 @@ config_defaults(void)
 	cfg->paths.cache = xstrdup(DEF_CACHE);
 	cfg->paths.played_log = xstrdup(DEF_PLAYED_LOG);
 	cfg->paths.playlists = xstrdup(DEF_PLAYLISTS);
-	cfg->paths.socket = xstrdup(DEF_SOCKET);
+	cfg->paths.socket = xstrdup(CONFIG_DEFAULT_SOCKET);
 	cfg->audio.device = xstrdup(DEF_DEVICE);
 	cfg->audio.volume = DEF_VOLUME;
 	cfg->audio.chime = xstrdup("");
-	cfg->audio.buffer_ms = DEF_BUFFER_MS;
+	cfg->audio.buffer_ms = CONFIG_DEFAULT_BUFFER_MS;
 	cfg->audio.fade_ms = DEF_FADE_MS;
 	cfg->audio.preroll_ms = DEF_PREROLL_MS;
 	cfg->audio.pace = true;
 	cfg->bulletins.allow_test = false;
-	cfg->bulletins.default_lifetime_s = DEF_LIFETIME_S;
+	cfg->bulletins.default_lifetime_s = CONFIG_DEFAULT_LIFETIME_S;
 	cfg->bulletins.retry_max_s = DEF_RETRY_MAX_S;
 	cfg->report.url = xstrdup("");
 	cfg->report.token_file = xstrdup("");
 	cfg->report.interval_s = DEF_REPORT_S;
 	cfg->log.keep_days = DEF_KEEP_DAYS;
-	cfg->control.group = xstrdup(DEF_CTL_GROUP);
+	cfg->control.group = xstrdup(CONFIG_DEFAULT_GROUP);
 	return cfg;
 }
 
@@ -234,7 +231,7 @@ parse_audio(struct confread *p, const config_setting_t *root)
 	if (confread_opt_string(p, g, "device", where, &cfg->audio.device) < 0 ||
 	    confread_opt_int(p, g, "volume", where, 0, 100, &cfg->audio.volume) < 0 ||
 	    confread_opt_string(p, g, "chime", where, &cfg->audio.chime) < 0 ||
-	    confread_opt_int(p, g, "buffer_ms", where, MIN_BUFFER_MS, 10000,
+	    confread_opt_int(p, g, "buffer_ms", where, CONFIG_MIN_BUFFER_MS, 10000,
 		&cfg->audio.buffer_ms) < 0 ||
 	    confread_opt_int(p, g, "fade_ms", where, 0, 600000, &cfg->audio.fade_ms) < 0 ||
 	    confread_opt_int(p, g, "preroll_ms", where, 0, 600000, &cfg->audio.preroll_ms) < 0 ||
@@ -465,16 +462,15 @@ parse_clock_setting(struct confread *p, const config_setting_t *g, const char *n
 	return 0;
 }
 
+/* Found as the station will look for it (m3u_find, which also keeps the
+ * name inside the folder). */
 static bool
 playlist_exists(const struct confread *p, const char *name)
 {
-	char *m3u = xasprintf("%s/%s.m3u", p->cfg->paths.playlists, name);
-	char *m3u8 = xasprintf("%s/%s.m3u8", p->cfg->paths.playlists, name);
-	bool found = exists(m3u) || exists(m3u8);
+	char *path = m3u_find(p->cfg->paths.playlists, name);
 
-	free(m3u);
-	free(m3u8);
-	return found;
+	free(path);
+	return path != NULL;
 }
 
 static bool

@@ -16,6 +16,16 @@
 
 #include "core/config_syntax.h"
 
+/* Defaults that other programs need too (loaxactl finds the socket, ctl the
+ * group, the player its buffer); etc/loaxa.conf.example and loaxa.conf(5)
+ * repeat them. The others live in config.c. */
+#define CONFIG_DEFAULT_PATH	"/etc/loaxa/loaxa.conf"
+#define CONFIG_DEFAULT_SOCKET	"/run/loaxa/loaxad.sock"
+#define CONFIG_DEFAULT_GROUP	"loaxa"
+#define CONFIG_DEFAULT_BUFFER_MS	200
+#define CONFIG_MIN_BUFFER_MS	100
+#define CONFIG_DEFAULT_LIFETIME_S	3600	/* a bulletin without <expires> */
+
 struct slot {
 	char *name;
 	unsigned days;		/* DAYS_* bit set; 0 in exceptions */

@@ -18,7 +18,6 @@
 #include "scheduler/station.h"
 #include "scheduler/timetable.h"
 
-#define DEFAULT_CONFIG "/etc/loaxa/loaxa.conf"
 #define PLAN_DAYS 7
 
 struct daemon {
@@ -36,7 +35,7 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: loaxad [-f] [-d] [-c FILE]\n"
 	    "       loaxad --check [-c FILE]\n"
-	    "  -c, --config FILE  configuration (default " DEFAULT_CONFIG ")\n"
+	    "  -c, --config FILE  configuration (default " CONFIG_DEFAULT_PATH ")\n"
 	    "  -f, --foreground   stay in the foreground and log to stderr\n"
 	    "  -d, --debug        log debug messages too\n"
 	    "      --check        validate the configuration, print the plan of the\n"
@@ -154,7 +153,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct daemon d = { .config_path = DEFAULT_CONFIG };
+	struct daemon d = { .config_path = CONFIG_DEFAULT_PATH };
 	bool foreground = false, check = false;
 	enum log_level level = LOGL_INFO;
 	int ch;

@@ -38,7 +38,7 @@ socket_path(struct ctl_client *c)
 		return xstrdup(c->socket_path);
 	struct config *cfg = load_config(c, !c->config_explicit);
 	if (cfg == NULL)
-		return c->config_explicit ? NULL : xstrdup(LOAXACTL_DEFAULT_SOCKET);
+		return c->config_explicit ? NULL : xstrdup(CONFIG_DEFAULT_SOCKET);
 	char *path = xstrdup(cfg->paths.socket);
 	config_free(cfg);
 	return path;

@@ -15,9 +15,6 @@
 
 #include "control/protocol.h"
 
-#define LOAXACTL_DEFAULT_CONFIG	"/etc/loaxa/loaxa.conf"
-#define LOAXACTL_DEFAULT_SOCKET	"/run/loaxa/loaxad.sock"
-
 /* Exit statuses (documented in loaxactl(1)). */
 enum {
 	EXIT_OK = 0,

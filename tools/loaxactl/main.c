@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "control/protocol.h"
+#include "core/config.h"
 #include "core/util.h"
 #include "tools/loaxactl/loaxactl.h"
 
@@ -31,7 +32,7 @@ print_help(FILE *out)
 	    "  -h, --help  this text; `loaxactl COMMAND --help` explains a command\n"
 	    "  -V          the version\n"
 	    "\n"
-	    "commands:\n", LOAXACTL_DEFAULT_SOCKET, LOAXACTL_DEFAULT_CONFIG);
+	    "commands:\n", CONFIG_DEFAULT_SOCKET, CONFIG_DEFAULT_PATH);
 	for (size_t i = 0; i < ctl_ncommands; i++) {
 		char line[128];
 		snprintf(line, sizeof(line), "%s %s", ctl_commands[i].name,
@@ -80,7 +81,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctl_client c = { .config_path = LOAXACTL_DEFAULT_CONFIG };
+	struct ctl_client c = { .config_path = CONFIG_DEFAULT_PATH };
 	const char *env = getenv("LOAXA_CONFIG");
 	int opt;
 
