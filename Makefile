@@ -18,11 +18,7 @@ BUILD    ?= build
 SANFLAGS :=
 endif
 
-ifneq ($(CROSS),)
-CC       := $(CROSS)-gcc
-PKG_CONFIG ?= $(CROSS)-pkg-config
-endif
-CC         ?= cc
+# CC and PKG_CONFIG of a cross build are set in the cross block near the end.
 PKG_CONFIG ?= pkg-config
 
 PKGS     := alsa libmpg123 libconfig jansson libcurl libsodium libxml-2.0 libsystemd espeak-ng
@@ -73,7 +69,7 @@ PYTEST   ?= /usr/bin/python3 -m pytest
 # Keep objects of tests and tools: they are not intermediate files to delete.
 .SECONDARY:
 
-.PHONY: all deps run check check-all check-unit check-san check-system check-fuzz fuzz install clean
+.PHONY: all deps run check check-all check-unit check-san all-tests-san check-fuzz fuzz install clean
 
 all: $(PROGS)
 
@@ -145,7 +141,7 @@ check: deps deps-cross
 # Everything, in order of cost: unit tests (under valgrind), the ASan/UBSan build,
 # short fuzzing, the system tests, the Pi builds under qemu, the Debian package.
 check-all: all $(UNIT_TESTS) $(TEST_TOOLS)
-	sh tests/run-unit.sh $(BUILD)
+	sh tests/run-unit.sh --valgrind $(BUILD)
 	$(MAKE) check-san
 	$(MAKE) check-fuzz
 	LOAXA_BUILD=$(BUILD) $(PYTEST) -q tests/system
@@ -153,8 +149,11 @@ check-all: all $(UNIT_TESTS) $(TEST_TOOLS)
 	$(MAKE) check-package
 	@echo "make check: all tests passed"
 
+# The fast path while working: build and run the unit tests, under valgrind
+# (VALGRIND=no: without; about five times faster).
+VALGRIND ?= yes
 check-unit: $(UNIT_TESTS)
-	sh tests/run-unit.sh $(BUILD)
+	sh tests/run-unit.sh $(if $(filter yes,$(VALGRIND)),--valgrind) $(BUILD)
 
 check-san:
 	$(MAKE) SAN=1 all-tests-san

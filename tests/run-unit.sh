@@ -1,17 +1,23 @@
 #!/bin/sh
 # Runs every BUILD_DIR/tests/test_* unit test binary, prints each result and exits
-# non-zero if any fails. In the plain "build" directory each test also runs under
-# valgrind (when installed), which fails the test on any memory error or leak.
-# Usage: sh tests/run-unit.sh BUILD_DIR
+# non-zero if any fails. With --valgrind (or LOAXA_VALGRIND=1) each test that passed
+# runs again under valgrind, which fails it on any memory error or leak; not for an
+# ASan build (the two do not mix).
+# Usage: sh tests/run-unit.sh [--valgrind] BUILD_DIR
 set -u
-build=${1:?usage: sh tests/run-unit.sh BUILD_DIR}
+use_valgrind=${LOAXA_VALGRIND:-0}
+if [ "${1:-}" = "--valgrind" ]; then
+	use_valgrind=1
+	shift
+fi
+build=${1:?usage: sh tests/run-unit.sh [--valgrind] BUILD_DIR}
 passed=0
 failed=0
 failures=""
 
-use_valgrind=0
-if [ "$build" = "build" ] && command -v valgrind >/dev/null 2>&1; then
-	use_valgrind=1
+if [ "$use_valgrind" = 1 ] && ! command -v valgrind >/dev/null 2>&1; then
+	echo "unit: valgrind is not installed (package valgrind): memory checks skipped" >&2
+	use_valgrind=0
 fi
 
 for t in "$build"/tests/test_*; do
