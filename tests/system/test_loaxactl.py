@@ -188,7 +188,8 @@ def test_status_shows_the_item_on_air_with_elapsed_and_remaining(station, audio_
     assert m, out
     elapsed = int(m.group(1)) * 60 + int(m.group(2))
     remaining = int(m.group(3)) * 60 + int(m.group(4))
-    assert 1 <= elapsed <= 3 and 2 <= remaining <= 5 and 5 <= elapsed + remaining <= 7, out
+    # About 2 s in (a loaded machine may answer later); the two add up to the 6 s tone.
+    assert 1 <= elapsed <= 5 and 0 <= remaining <= 5 and 5 <= elapsed + remaining <= 7, out
     loaxactl("stop", config=station.conf)
 
 
@@ -388,7 +389,8 @@ def test_never_ending_clients_do_not_block_others(station):
     silent = connect(station.sock)  # sends nothing at all
     t0 = time.monotonic()
     r = loaxactl("status", config=station.conf)
-    assert r.returncode == 0 and time.monotonic() - t0 < 2.0
+    # Served before the stuck clients are dropped (5 s): loaxad did not wait for them.
+    assert r.returncode == 0 and time.monotonic() - t0 < 4.0
     # A client that keeps one connection and asks twice is served twice.
     s = connect(station.sock)
     for _ in range(2):
@@ -419,7 +421,8 @@ def test_a_client_that_never_reads_its_replies_is_dropped(station):
         pass
     t0 = time.monotonic()
     assert loaxactl("status", config=station.conf).returncode == 0
-    assert time.monotonic() - t0 < 2.0
+    # Before that client is dropped (5 s): loaxad did not block on its full socket.
+    assert time.monotonic() - t0 < 4.0
     s.close()
 
 
