@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bulletins/bulletins.h"
 #include "control/ctl.h"
 #include "control/protocol.h"
 #include "core/log.h"
@@ -28,30 +29,27 @@ on_air(const struct station_status *ss)
 }
 
 static json_t *
-feeds(const struct ctl_request *req)
+feeds(struct bulletins *b)
 {
-	struct ctl_feed_item items[MAX_FEEDS];
-
-	if (req->ops->feeds == NULL)
-		return json_null();
-	size_t n = req->ops->feeds(req->ops_ctx, items, MAX_FEEDS);
+	struct feed_status items[MAX_FEEDS];
+	size_t n = b != NULL ? bulletins_feed_status(b, items, MAX_FEEDS) : 0;
 	json_t *arr = json_array();
+
 	for (size_t i = 0; i < n && i < MAX_FEEDS; i++)
 		json_array_append_new(arr, json_pack("{s:o,s:o,s:o}",
 		    "url", str_or_null(items[i].url),
 		    "last_fetch", ctl_json_time(items[i].last_fetch),
-		    "outcome", str_or_null(items[i].outcome)));
+		    "outcome", str_or_null(items[i].last_outcome)));
 	return arr;
 }
 
 static json_t *
-waiting(const struct ctl_request *req)
+waiting(struct bulletins *b)
 {
-	if (req->ops->queue == NULL)
-		return json_null();
-	struct ctl_queue_item *items = xcalloc(MAX_QUEUE, sizeof(*items));
-	size_t n = req->ops->queue(req->ops_ctx, items, MAX_QUEUE);
-	free(items);
+	const struct bulletin **list = xcalloc(MAX_QUEUE, sizeof(*list));
+	size_t n = b != NULL ? bulletins_list(b, list, MAX_QUEUE) : 0;
+
+	free(list);
 	return json_integer((json_int_t)n);
 }
 
@@ -82,7 +80,8 @@ ctl_cmd_status(const struct ctl_request *req, json_t *reply, char *err, size_t e
 	    "name", str_or_null(ss.device), "ok", ss.device_ok,
 	    "error", str_or_null(ss.device_error),
 	    "underruns", (json_int_t)ss.underruns));
-	json_object_set_new(reply, "bulletins_waiting", waiting(req));
-	json_object_set_new(reply, "feeds", feeds(req));
+	json_object_set_new(reply, "bulletins_waiting",
+	    waiting(station_bulletins(req->st)));
+	json_object_set_new(reply, "feeds", feeds(station_bulletins(req->st)));
 	return 0;
 }

@@ -12,7 +12,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "bulletins/bulletins.h"
 #include "control/protocol.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -417,43 +416,4 @@ ctl_arg_bool(const json_t *args, const char *key, bool dflt, bool *out,
 	}
 	*out = json_is_true(v);
 	return 0;
-}
-
-size_t
-ctl_queue_from_bulletins(struct bulletins *b, struct ctl_queue_item *out, size_t max)
-{
-	if (b == NULL || max == 0)
-		return 0;
-	const struct bulletin **list = xcalloc(max, sizeof(*list));
-	size_t n = bulletins_list(b, list, max);
-	if (n > max)
-		n = max;
-	for (size_t i = 0; i < n; i++) {
-		const struct bulletin *x = list[i];
-		out[i] = (struct ctl_queue_item){
-			.identifier = x->identifier, .title = x->title,
-			.priority = priority_name(x->priority), .plays = x->plays,
-			.plays_done = x->plays_done, .effective = x->effective,
-			.expires = x->expires, .last_aired = x->last_aired,
-			.is_test = x->is_test,
-		};
-	}
-	free(list);
-	return n;
-}
-
-size_t
-ctl_feeds_from_bulletins(struct bulletins *b, struct ctl_feed_item *out, size_t max)
-{
-	if (b == NULL || max == 0)
-		return 0;
-	struct feed_status *fs = xcalloc(max, sizeof(*fs));
-	size_t n = bulletins_feed_status(b, fs, max);
-	if (n > max)
-		n = max;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (struct ctl_feed_item){ fs[i].url, fs[i].last_fetch,
-		    fs[i].last_outcome };
-	free(fs);
-	return n;
 }

@@ -26,48 +26,16 @@ struct station;
 #define CTL_CLIENT_TIMEOUT_MS	5000
 #define CTL_MAX_CLIENTS		32
 
-/* One waiting bulletin, as `loaxactl queue` shows it. */
-struct ctl_queue_item {
-	const char *identifier;
-	const char *title;		/* may be NULL */
-	const char *priority;		/* "normal" "priority" "emergency" */
-	int plays, plays_done;
-	time_t effective, expires;	/* 0: absent */
-	time_t last_aired;		/* 0: never */
-	bool is_test;
-};
-
-/* One feed, as `loaxactl status` shows it. */
-struct ctl_feed_item {
-	const char *url;
-	time_t last_fetch;		/* 0: never */
-	const char *outcome;		/* "ok", "not modified", "HTTP 404" ... */
-};
-
 /*
  * What the station does not expose through scheduler/station.h, provided by
- * main (any of them may be NULL: the command then answers that this loaxad
- * does not support it). Strings stay valid until the callback's caller
- * returns to the loop. Also used by report/ for the heartbeat.
+ * main (NULL members, or NULL ops: the command then answers that this loaxad
+ * does not support it). The bulletin queue and the feeds are read from the
+ * station's bulletins module (bulletins_list, bulletins_feed_status).
  */
 struct ctl_ops {
 	/* Re-reads the config file and applies it (like SIGHUP). */
 	int (*reload)(void *ctx, char *err, size_t errlen);
-	/* The bulletins waiting, in airing order (see bulletins_list). */
-	size_t (*queue)(void *ctx, struct ctl_queue_item *out, size_t max);
-	/* Each feed's last fetch (see bulletins_feed_status). */
-	size_t (*feeds)(void *ctx, struct ctl_feed_item *out, size_t max);
 };
-
-/*
- * Ready-made ops bodies over bulletins/bulletins.h, for main to wrap:
- *   static size_t q(void *ctx, struct ctl_queue_item *o, size_t m)
- *   { return ctl_queue_from_bulletins(station_bulletins(ctx), o, m); }
- * Strings point into b (valid until the loop runs again).
- */
-struct bulletins;
-size_t ctl_queue_from_bulletins(struct bulletins *b, struct ctl_queue_item *out, size_t max);
-size_t ctl_feeds_from_bulletins(struct bulletins *b, struct ctl_feed_item *out, size_t max);
 
 struct ctl;
 

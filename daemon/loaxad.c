@@ -88,22 +88,6 @@ on_reload(int signo, void *arg)
 	reload_config(arg, err, sizeof(err));
 }
 
-static size_t
-queue_op(void *ctx, struct ctl_queue_item *out, size_t max)
-{
-	struct daemon *d = ctx;
-
-	return ctl_queue_from_bulletins(station_bulletins(d->station), out, max);
-}
-
-static size_t
-feeds_op(void *ctx, struct ctl_feed_item *out, size_t max)
-{
-	struct daemon *d = ctx;
-
-	return ctl_feeds_from_bulletins(station_bulletins(d->station), out, max);
-}
-
 static void
 status_op(void *ctx, struct station_status *out)
 {
@@ -114,8 +98,6 @@ status_op(void *ctx, struct station_status *out)
 
 static const struct ctl_ops daemon_ops = {
 	.reload = reload_config,
-	.queue = queue_op,
-	.feeds = feeds_op,
 };
 
 static void
@@ -207,7 +189,8 @@ main(int argc, char **argv)
 		station_destroy(d.station);
 		return 1;
 	}
-	d.report = report_create(d.loop, status_op, &d, c, &daemon_ops, &d, err, sizeof(err));
+	d.report = report_create(d.loop, status_op, &d, c,
+	    station_bulletins(d.station), err, sizeof(err));
 	if (d.report == NULL)
 		log_warn("reports upward: %s; nothing is reported", err);
 	station_on_played(d.station, line_played, &d);

@@ -18,6 +18,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "bulletins/bulletins.h"
+#include "control/ctl.h"
 #include "control/protocol.h"
 #include "core/log.h"
 #include "core/playedlog.h"
@@ -53,8 +55,7 @@ struct report {
 	struct loop *loop;
 	status_fn status;
 	void *status_ctx;
-	const struct ctl_ops *ops;
-	void *ops_ctx;
+	struct bulletins *bulletins;	/* the feeds' last fetches; may be NULL */
 	char *url, *station_name, *state_dir, *log_path, *cursor_path;
 	char *auth;		/* "Authorization: Bearer …" from report.token_file, or NULL */
 	int interval_s;
@@ -521,13 +522,13 @@ heartbeat_json(struct report *r)
 	    "device", ss.device, "ok", ss.device_ok, "error", ss.device_error,
 	    "underruns", (json_int_t)ss.underruns));
 	json_t *feeds = json_array();
-	if (r->ops != NULL && r->ops->feeds != NULL) {
-		struct ctl_feed_item items[MAX_FEEDS];
-		size_t n = r->ops->feeds(r->ops_ctx, items, MAX_FEEDS);
+	if (r->bulletins != NULL) {
+		struct feed_status items[MAX_FEEDS];
+		size_t n = bulletins_feed_status(r->bulletins, items, MAX_FEEDS);
 		for (size_t i = 0; i < n && i < MAX_FEEDS; i++)
 			json_array_append_new(feeds, json_pack("{s:s?,s:o,s:s?}",
 			    "url", items[i].url, "last_fetch", ctl_json_time(items[i].last_fetch),
-			    "outcome", items[i].outcome));
+			    "outcome", items[i].last_outcome));
 	}
 	json_object_set_new(hb, "last_fetch", feeds);
 	if (statvfs(r->state_dir, &vfs) == 0)
@@ -613,16 +614,14 @@ take_config(struct report *r, const struct config *cfg)
 
 struct report *
 report_create(struct loop *loop, status_fn status, void *status_ctx,
-    const struct config *cfg,
-    const struct ctl_ops *ops, void *ops_ctx, char *err, size_t errlen)
+    const struct config *cfg, struct bulletins *bulletins, char *err, size_t errlen)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
 
 	r->loop = loop;
 	r->status = status;
 	r->status_ctx = status_ctx;
-	r->ops = ops;
-	r->ops_ctx = ops_ctx;
+	r->bulletins = bulletins;
 	take_config(r, cfg);
 	if (r->url[0] != '\0' && mkdir_p(r->state_dir, 0755) < 0) {
 		snprintf(err, errlen, "report: state folder %s: %s", r->state_dir,

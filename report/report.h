@@ -18,19 +18,20 @@
 
 #include <stddef.h>
 
-#include "control/ctl.h"
 #include "core/config.h"
 #include "core/status.h"
 
+struct bulletins;
 struct loop;
 struct report;
 
 /* Takes what it needs from cfg (copies). With report.url = "" the handle
  * does nothing. status (with status_ctx) gives the station's facts for the
- * heartbeat; ops (may be NULL) gives the feeds.
+ * heartbeat; bulletins (may be NULL; it must outlive the report) gives the
+ * feeds' last fetches.
  * NULL with err when the state folder is unusable. */
 struct report *report_create(struct loop *loop, status_fn status,
-    void *status_ctx, const struct config *cfg, const struct ctl_ops *ops, void *ops_ctx,
+    void *status_ctx, const struct config *cfg, struct bulletins *bulletins,
     char *err, size_t errlen);
 /* After a reload: new URL, interval, station name or paths. */
 void report_reconfigure(struct report *r, const struct config *cfg);
