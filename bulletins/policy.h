@@ -22,7 +22,7 @@
 #include "core/config.h"
 
 #define POLICY_SKEW_S		300		/* sent may be this far in the future */
-#define POLICY_DEFAULT_LIFETIME_S 3600
+#define POLICY_DEFAULT_LIFETIME_S CONFIG_DEFAULT_LIFETIME_S	/* no <expires> */
 #define POLICY_DOC_MAX		(1024 * 1024)	/* index, signature */
 #define POLICY_AUDIO_MAX	(50LL * 1024 * 1024)	/* the audio download limit */
 #define POLICY_RETRY_MAX_S	60		/* a failing feed waits at most max(poll, this) */
