@@ -13,14 +13,13 @@
 #include "audio/chime.h"
 #include "audio/decoder.h"
 #include "audio/gain.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
 
 #include "audio/pacing.h"
 #include "audio/player_int.h"
 
-#define DEFAULT_BUFFER_MS 200
-#define MIN_BUFFER_MS 100
 #define VOLUME_RAMP_MS 30		/* long enough not to click */
 #define RETRY_MS_FIRST 250
 #define RETRY_MS_MAX 5000
@@ -492,7 +491,9 @@ wake_player(struct player *p)
 static int
 clamp_buffer_ms(int ms)
 {
-	return ms <= 0 ? DEFAULT_BUFFER_MS : ms < MIN_BUFFER_MS ? MIN_BUFFER_MS : ms;
+	/* The same defaults as audio.buffer_ms (core/config.h). */
+	return ms <= 0 ? CONFIG_DEFAULT_BUFFER_MS : ms < CONFIG_MIN_BUFFER_MS ?
+	    CONFIG_MIN_BUFFER_MS : ms;
 }
 
 struct player *
