@@ -25,6 +25,23 @@ void db_close(struct db *db);
 PGconn *db_acquire(struct db *db);
 void db_release(struct db *db, PGconn *c);
 
+/* What the pages show of a heartbeat ($2 or heartbeat), as "col = expr"
+ * assignments: the migration that added the columns and every heartbeat
+ * since use the same text. */
+#define DB_HEARTBEAT_COLUMNS(hb)						\
+	"on_air = (" hb ")->'on_air',"						\
+	" card_ok = ((" hb ")->'sound_card'->>'ok')::bool,"			\
+	" card_error = (" hb ")->'sound_card'->>'error',"			\
+	" feeds = jsonb_array_length(coalesce((" hb ")->'last_fetch', '[]')),"	\
+	" feeds_failing = (SELECT count(*) FROM jsonb_array_elements("		\
+	"   coalesce((" hb ")->'last_fetch', '[]')) f"				\
+	"   WHERE f->>'outcome' LIKE 'failing%' OR f->>'outcome' LIKE 'disabled%'),"	\
+	" volume = ((" hb ")->>'volume')::int,"					\
+	" muted = coalesce(((" hb ")->>'muted')::bool, false)"			\
+	"   OR coalesce(((" hb ")->>'muted_all')::bool, false),"		\
+	" free_bytes = ((" hb ")->'disk'->>'free_bytes')::bigint,"		\
+	" version = (" hb ")->>'version'"
+
 /* The schema's version in the database (0 = empty). */
 int db_schema_version(PGconn *c, char *err, size_t errlen);
 /* The version this program brings. */

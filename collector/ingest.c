@@ -79,7 +79,8 @@ static const char insert_sql[] =
     " SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM bs), (SELECT count(*) FROM b)";
 
 static const char heartbeat_sql[] =
-    "WITH u AS (UPDATE stations SET last_seen = now(), heartbeat = $2::jsonb WHERE id = $1::int),"
+    "WITH u AS (UPDATE stations SET last_seen = now(), heartbeat = $2::jsonb, "
+    DB_HEARTBEAT_COLUMNS("$2::jsonb") " WHERE id = $1::int),"
     " h AS (INSERT INTO heartbeats (station_id, data) VALUES ($1::int, $2::jsonb))"
     " DELETE FROM heartbeats WHERE station_id = $1::int"
     "  AND received_at < now() - make_interval(hours => $3::int)";

@@ -60,17 +60,30 @@ age_text(struct web_req *r, char *buf, size_t len, json_t *age)
 		snprintf(buf, len, "%lld d", s / 86400);
 }
 
+/* Column i of row: its text, or NULL when SQL NULL. */
+static const char *
+val(PGresult *res, int row, int i)
+{
+	return PQgetisnull(res, row, i) ? NULL : PQgetvalue(res, row, i);
+}
+
 static bool
-station_matches(json_t *st, const char *filter)
+is_true(PGresult *res, int row, int i)
+{
+	return !PQgetisnull(res, row, i) && PQgetvalue(res, row, i)[0] == 't';
+}
+
+static bool
+station_matches(PGresult *st, int i, const char *filter)
 {
 	if (filter == NULL || filter[0] == '\0')
 		return true;
 	if (strcmp(filter, "offline") == 0)
-		return !B(st, "online");
+		return !is_true(st, i, VIEWS_ST_ONLINE);
 	if (strcmp(filter, "card") == 0)
-		return json_is_false(json_object_get(st, "sound_card_ok"));
+		return val(st, i, VIEWS_ST_CARD_OK) != NULL && !is_true(st, i, VIEWS_ST_CARD_OK);
 	if (strcmp(filter, "muted") == 0)
-		return B(st, "muted");
+		return is_true(st, i, VIEWS_ST_MUTED);
 	return true;
 }
 
@@ -138,72 +151,91 @@ alarms_html(struct web_req *r, json_t *al, char **h, size_t *n)
 	web_buf_printf(h, n, "</ul>");
 }
 
+/* What is on air, from the heartbeat's on_air object: "kind: source". */
+static char *
+on_air_text(const char *json)
+{
+	json_t *oa = json ? json_loads(json, 0, NULL) : NULL;
+	char *s = json_is_object(oa) && S(oa, "kind") ? xasprintf("%s%s%s", S(oa, "kind"),
+	    S(oa, "source") ? ": " : "", S(oa, "source") ? S(oa, "source") : "") : xstrdup("—");
+	json_decref(oa);
+	return s;
+}
+
+static void
+station_row(struct web_req *r, PGresult *st, int i, char **rows, size_t *rn)
+{
+	char age[32], feeds[64], vol[64], disk[32] = "—";
+	const char *name = val(st, i, VIEWS_ST_NAME);
+	char *link = station_link(name);
+
+	web_buf_printf(rows, rn, "<tr data-name=\"");
+	web_html_escape(rows, rn, name);
+	web_buf_printf(rows, rn, "\"><td><a href=\"");
+	web_html_escape(rows, rn, link);
+	web_buf_printf(rows, rn, "\">");
+	web_html_escape(rows, rn, name);
+	web_buf_printf(rows, rn, "</a></td>");
+	free(link);
+	bool on = is_true(st, i, VIEWS_ST_ONLINE);
+	cell(rows, rn, web_req_msg(r, "col_state"), on ? "ok state" : "bad state",
+	    web_req_msg(r, on ? "online" : "offline"));
+	json_t *agej = val(st, i, VIEWS_ST_AGE) ?
+	    json_integer(atoll(val(st, i, VIEWS_ST_AGE))) : json_null();
+	age_text(r, age, sizeof(age), agej);
+	json_decref(agej);
+	cell(rows, rn, web_req_msg(r, "col_heartbeat"), NULL, age);
+	char *air = on_air_text(val(st, i, VIEWS_ST_ON_AIR));
+	cell(rows, rn, web_req_msg(r, "col_on_air"), NULL, air);
+	free(air);
+	const char *ok = val(st, i, VIEWS_ST_CARD_OK), *cerr = val(st, i, VIEWS_ST_CARD_ERROR);
+	bool bad = ok != NULL && ok[0] != 't';
+	cell(rows, rn, web_req_msg(r, "col_card"), bad ? "bad" : NULL,
+	    ok == NULL ? "—" : !bad ? web_req_msg(r, "card_ok") :
+	    cerr ? cerr : web_req_msg(r, "card_failing"));
+	long nf = val(st, i, VIEWS_ST_FEEDS) ? atol(val(st, i, VIEWS_ST_FEEDS)) : 0;
+	long nbad = val(st, i, VIEWS_ST_FEEDS_FAILING) ? atol(val(st, i, VIEWS_ST_FEEDS_FAILING)) : 0;
+	snprintf(feeds, sizeof(feeds), "%ld/%ld", nf - nbad, nf);
+	cell(rows, rn, web_req_msg(r, "col_feeds"), nbad ? "bad" : NULL, feeds);
+	bool muted = is_true(st, i, VIEWS_ST_MUTED);
+	snprintf(vol, sizeof(vol), "%s%%%s", val(st, i, VIEWS_ST_VOLUME) ? val(st, i, VIEWS_ST_VOLUME) : "",
+	    muted ? web_req_msg(r, "muted_suffix") : "");
+	cell(rows, rn, web_req_msg(r, "col_volume"), muted ? "warn" : NULL,
+	    val(st, i, VIEWS_ST_VOLUME) ? vol : "—");
+	if (val(st, i, VIEWS_ST_FREE))
+		snprintf(disk, sizeof(disk), "%.1f GB", atof(val(st, i, VIEWS_ST_FREE)) / 1e9);
+	cell(rows, rn, web_req_msg(r, "col_disk"), NULL, disk);
+	cell(rows, rn, web_req_msg(r, "col_version"), NULL,
+	    val(st, i, VIEWS_ST_VERSION) ? val(st, i, VIEWS_ST_VERSION) : "—");
+	web_buf_printf(rows, rn, "</tr>\n");
+}
+
 static int
 page_stations(struct web_req *r, void *ctx)
 {
 	struct collector *col = ctx;
-	json_t *st, *al;
+	PGresult *st;
+	json_t *al;
 	const char *filter = web_req_query(r, "filter");
 
 	WITH_DB(col, r, st, views_stations(c, col->conf->offline_after_s, ERR));
 	WITH_DB(col, r, al, views_alarms(c, col->conf->offline_after_s, ERR));
-	char *rows = NULL, *alarms = NULL, count[128], age[32];
-	size_t rn = 0, an = 0, online = 0, i;
-	json_t *s;
+	char *rows = NULL, *alarms = NULL, count[128];
+	size_t rn = 0, an = 0, online = 0;
 	web_buf_printf(&rows, &rn, "%s", "");
-	json_array_foreach(st, i, s) {
-		online += B(s, "online");
-		if (!station_matches(s, filter))
-			continue;
-		char *link = station_link(S(s, "name"));
-		web_buf_printf(&rows, &rn, "<tr data-name=\"");
-		web_html_escape(&rows, &rn, S(s, "name"));
-		web_buf_printf(&rows, &rn, "\"><td><a href=\"");
-		web_html_escape(&rows, &rn, link);
-		web_buf_printf(&rows, &rn, "\">");
-		web_html_escape(&rows, &rn, S(s, "name"));
-		web_buf_printf(&rows, &rn, "</a></td>");
-		free(link);
-		bool on = B(s, "online");
-		cell(&rows, &rn, web_req_msg(r, "col_state"), on ? "ok state" : "bad state",
-		    web_req_msg(r, on ? "online" : "offline"));
-		age_text(r, age, sizeof(age), json_object_get(s, "heartbeat_age_s"));
-		cell(&rows, &rn, web_req_msg(r, "col_heartbeat"), NULL, age);
-		json_t *oa = json_object_get(s, "on_air");
-		char *air = json_is_object(oa) ? xasprintf("%s%s%s", S(oa, "kind"),
-		    S(oa, "source") ? ": " : "", S(oa, "source") ? S(oa, "source") : "") : xstrdup("—");
-		cell(&rows, &rn, web_req_msg(r, "col_on_air"), NULL, air);
-		free(air);
-		json_t *ok = json_object_get(s, "sound_card_ok");
-		cell(&rows, &rn, web_req_msg(r, "col_card"),
-		    json_is_false(ok) ? "bad" : NULL,
-		    json_is_null(ok) ? "—" : json_is_true(ok) ? web_req_msg(r, "card_ok") :
-		    (S(s, "sound_card_error") ? S(s, "sound_card_error") : web_req_msg(r, "card_failing")));
-		char feeds[64];
-		snprintf(feeds, sizeof(feeds), "%lld/%lld", I(s, "feeds") - I(s, "feeds_failing"),
-		    I(s, "feeds"));
-		cell(&rows, &rn, web_req_msg(r, "col_feeds"), I(s, "feeds_failing") ? "bad" : NULL, feeds);
-		char vol[64];
-		snprintf(vol, sizeof(vol), "%lld%%%s", I(s, "volume"),
-		    B(s, "muted") ? web_req_msg(r, "muted_suffix") : "");
-		cell(&rows, &rn, web_req_msg(r, "col_volume"), B(s, "muted") ? "warn" : NULL,
-		    json_is_integer(json_object_get(s, "volume")) ? vol : "—");
-		char disk[32] = "—";
-		if (json_is_integer(json_object_get(s, "free_bytes")))
-			snprintf(disk, sizeof(disk), "%.1f GB", I(s, "free_bytes") / 1e9);
-		cell(&rows, &rn, web_req_msg(r, "col_disk"), NULL, disk);
-		cell(&rows, &rn, web_req_msg(r, "col_version"), NULL,
-		    S(s, "version") ? S(s, "version") : "—");
-		web_buf_printf(&rows, &rn, "</tr>\n");
+	for (int i = 0; i < PQntuples(st); i++) {
+		online += is_true(st, i, VIEWS_ST_ONLINE);
+		if (station_matches(st, i, filter))
+			station_row(r, st, i, &rows, &rn);
 	}
 	alarms_html(r, al, &alarms, &an);
-	snprintf(count, sizeof(count), "%zu / %zu", online, json_array_size(st));
+	snprintf(count, sizeof(count), "%zu / %d", online, PQntuples(st));
 	const char *vars[] = { "rows", rows, "alarms", alarms, "count", count,
 		"filter", filter ? filter : "", NULL };
 	web_reply_page(r, 200, "stations.html", vars);
 	free(rows);
 	free(alarms);
-	json_decref(st);
+	PQclear(st);
 	json_decref(al);
 	return 0;
 }
@@ -254,46 +286,47 @@ page_bulletin(struct web_req *r, void *ctx)
 {
 	struct collector *col = ctx;
 	const char *id = web_req_path(r) + strlen("/bulletins/");
-	json_t *b;
+	PGresult *head, *bs;
 
-	WITH_DB(col, r, b, views_bulletin(c, id, ERR));
-	if (json_is_null(b)) {
+	WITH_DB(col, r, head, views_bulletin_head(c, id, ERR));
+	if (PQntuples(head) == 0) {
+		PQclear(head);
 		web_reply_data(r, 404, "text/plain; charset=utf-8", "no such bulletin\n", 17);
 		return 0;
 	}
-	char *rows = NULL, num[32], counts[256];
-	size_t rn = 0, i;
-	json_t *s;
+	WITH_DB(col, r, bs, views_bulletin_stations(c, id, ERR));
+	char *rows = NULL, counts[256];
+	size_t rn = 0, aired_n = 0;
 	web_buf_printf(&rows, &rn, "%s", "");
-	json_array_foreach(json_object_get(b, "stations"), i, s) {
-		const char *state = I(s, "aired") > 0 ? "st_aired" :
-		    I(s, "failed") > 0 ? "st_failed" : I(s, "skipped") > 0 ? "st_skipped" :
-		    B(s, "mentioned") ? "st_mentioned" : "st_never";
+	for (int i = 0; i < PQntuples(bs); i++) {
+		long aired = atol(PQgetvalue(bs, i, VIEWS_BS_AIRED));
+		const char *state = aired > 0 ? "st_aired" :
+		    atol(PQgetvalue(bs, i, VIEWS_BS_FAILED)) > 0 ? "st_failed" :
+		    atol(PQgetvalue(bs, i, VIEWS_BS_SKIPPED)) > 0 ? "st_skipped" :
+		    is_true(bs, i, VIEWS_BS_MENTIONED) ? "st_mentioned" : "st_never";
+		aired_n += aired > 0;
 		web_buf_printf(&rows, &rn, "<tr data-name=\"");
-		web_html_escape(&rows, &rn, S(s, "name"));
+		web_html_escape(&rows, &rn, PQgetvalue(bs, i, VIEWS_BS_NAME));
 		web_buf_printf(&rows, &rn, "\" data-state=\"%s\">", state);
-		cell(&rows, &rn, web_req_msg(r, "col_station"), NULL, S(s, "name"));
+		cell(&rows, &rn, web_req_msg(r, "col_station"), NULL, PQgetvalue(bs, i, VIEWS_BS_NAME));
 		cell(&rows, &rn, web_req_msg(r, "col_state"),
-		    strcmp(state, "st_aired") == 0 ? "ok" : "bad", web_req_msg(r, state));
-		snprintf(num, sizeof(num), "%lld", I(s, "aired"));
-		cell(&rows, &rn, web_req_msg(r, "col_airings"), NULL, num);
+		    aired > 0 ? "ok" : "bad", web_req_msg(r, state));
+		cell(&rows, &rn, web_req_msg(r, "col_airings"), NULL, PQgetvalue(bs, i, VIEWS_BS_AIRED));
 		cell(&rows, &rn, web_req_msg(r, "col_first"), NULL,
-		    S(s, "first_aired") ? S(s, "first_aired") : "—");
-		json_t *reasons = json_object_get(s, "reasons");
+		    val(bs, i, VIEWS_BS_FIRST) ? val(bs, i, VIEWS_BS_FIRST) : "—");
 		cell(&rows, &rn, web_req_msg(r, "col_reason"), NULL,
-		    json_array_size(reasons) ? json_string_value(json_array_get(reasons, 0)) : "");
+		    val(bs, i, VIEWS_BS_REASON) ? val(bs, i, VIEWS_BS_REASON) : "");
 		web_buf_printf(&rows, &rn, "</tr>\n");
 	}
-	snprintf(counts, sizeof(counts), "%zu / %zu",
-	    json_array_size(json_object_get(b, "aired")),
-	    json_array_size(json_object_get(b, "stations")));
-	const char *vars[] = { "rows", rows, "id", S(b, "id"),
-		"priority", S(b, "priority") ? S(b, "priority") : "—",
-		"first_at", S(b, "first_at") ? S(b, "first_at") : "—",
-		"last_at", S(b, "last_at") ? S(b, "last_at") : "—", "counts", counts, NULL };
+	snprintf(counts, sizeof(counts), "%zu / %d", aired_n, PQntuples(bs));
+	const char *vars[] = { "rows", rows, "id", id,
+		"priority", val(head, 0, 0) ? val(head, 0, 0) : "—",
+		"first_at", val(head, 0, 1) ? val(head, 0, 1) : "—",
+		"last_at", val(head, 0, 2) ? val(head, 0, 2) : "—", "counts", counts, NULL };
 	web_reply_page(r, 200, "bulletin.html", vars);
 	free(rows);
-	json_decref(b);
+	PQclear(head);
+	PQclear(bs);
 	return 0;
 }
 
@@ -422,10 +455,11 @@ static int
 api_stations(struct web_req *r, void *ctx)
 {
 	struct collector *col = ctx;
-	json_t *st;
+	char *st;
 
-	WITH_DB(col, r, st, views_stations(c, col->conf->offline_after_s, ERR));
-	web_reply_json(r, 200, st);
+	WITH_DB(col, r, st, views_stations_json(c, col->conf->offline_after_s, ERR));
+	web_reply_data(r, 200, "application/json", st, strlen(st));
+	free(st);
 	return 0;
 }
 
@@ -455,14 +489,14 @@ static int
 api_bulletin(struct web_req *r, void *ctx)
 {
 	struct collector *col = ctx;
-	json_t *b;
+	char *b;
 
-	WITH_DB(col, r, b, views_bulletin(c, web_req_path(r) + strlen("/api/bulletins/"), ERR));
-	if (json_is_null(b)) {
+	WITH_DB(col, r, b, views_bulletin_json(c, web_req_path(r) + strlen("/api/bulletins/"), ERR));
+	if (b[0] == '\0')
 		web_reply_error(r, 404, "no report names this bulletin");
-		return 0;
-	}
-	web_reply_json(r, 200, b);
+	else
+		web_reply_data(r, 200, "application/json", b, strlen(b));
+	free(b);
 	return 0;
 }
 

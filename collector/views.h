@@ -11,10 +11,16 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-/* Every station: name, online, last_seen, heartbeat_age_s, on_air,
- * sound_card_ok, sound_card_error, feeds, feeds_failing, volume, muted,
- * free_bytes, version. NULL with err on a database error. */
-json_t *views_stations(PGconn *c, int offline_after_s, char *err, size_t errlen);
+/* Every station, by name: columns name, online, last_seen,
+ * heartbeat_age_s, on_air (JSON), sound_card_ok, sound_card_error, feeds,
+ * feeds_failing, volume, muted, free_bytes, version (VIEWS_ST_* below).
+ * NULL with err on a database error. */
+PGresult *views_stations(PGconn *c, int offline_after_s, char *err, size_t errlen);
+enum { VIEWS_ST_NAME, VIEWS_ST_ONLINE, VIEWS_ST_LAST_SEEN, VIEWS_ST_AGE, VIEWS_ST_ON_AIR,
+	VIEWS_ST_CARD_OK, VIEWS_ST_CARD_ERROR, VIEWS_ST_FEEDS, VIEWS_ST_FEEDS_FAILING,
+	VIEWS_ST_VOLUME, VIEWS_ST_MUTED, VIEWS_ST_FREE, VIEWS_ST_VERSION };
+/* The same as a JSON array of objects with those names (malloc'ed text). */
+char *views_stations_json(PGconn *c, int offline_after_s, char *err, size_t errlen);
 
 /* {"offline": [names], "card_failing": [{name, error}], "emergencies_late":
  * [{bulletin, first_at, stations: [names]}]}. */
@@ -23,11 +29,18 @@ json_t *views_alarms(PGconn *c, int offline_after_s, char *err, size_t errlen);
 /* The bulletins seen in reports, latest first (at most limit). */
 json_t *views_bulletins(PGconn *c, int limit, char *err, size_t errlen);
 
-/* One bulletin: id, priority, first_at, last_at, airings, and "stations":
- * per registered station aired/skipped/failed/reasons/mentioned; "aired",
- * "problems" and "never_mentioned" name lists. json_null() when no report
- * ever named it; NULL with err on a database error. */
-json_t *views_bulletin(PGconn *c, const char *id, char *err, size_t errlen);
+/* One bulletin as JSON text: id, priority, first_at, last_at, airings, and
+ * "stations": per registered station name, aired, skipped, failed,
+ * reasons, first_aired, mentioned, reason (the last one); "aired", "problems" and
+ * "never_mentioned" name lists. "" when no report ever named it; NULL with
+ * err on a database error. */
+char *views_bulletin_json(PGconn *c, const char *id, char *err, size_t errlen);
+/* The same for the page: its head (priority, first_at, last_at, airings;
+ * no row when unknown) and its per-station rows (VIEWS_BS_* columns). */
+PGresult *views_bulletin_head(PGconn *c, const char *id, char *err, size_t errlen);
+PGresult *views_bulletin_stations(PGconn *c, const char *id, char *err, size_t errlen);
+enum { VIEWS_BS_NAME, VIEWS_BS_AIRED, VIEWS_BS_SKIPPED, VIEWS_BS_FAILED, VIEWS_BS_REASONS,
+	VIEWS_BS_FIRST, VIEWS_BS_MENTIONED, VIEWS_BS_REASON };
 
 /* A station's as-played lines of one day (date "YYYY-MM-DD", the database's
  * time zone). json_null() for an unknown station. */

@@ -13,27 +13,52 @@
 
 #define PAGE_FILE_MAX	(4 << 20)
 
+/* A growing string's allocation is the power of two above its length, so
+ * appending is amortised O(1) without a capacity field: a page of 10,000
+ * rows is hundreds of thousands of appends. */
+static size_t
+buf_cap(size_t used)
+{
+	size_t cap = 64;
+
+	while (cap < used)
+		cap *= 2;
+	return cap;
+}
+
+static void
+buf_reserve(char **buf, size_t len, size_t add)
+{
+	if (*buf == NULL || buf_cap(len + 1) < len + add + 1)
+		*buf = xrealloc(*buf, buf_cap(len + add + 1));
+}
+
 void
 web_buf_printf(char **buf, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
+	char small[256];
 
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-	*buf = xrealloc(*buf, *len + (size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	buf_reserve(buf, *len, (size_t)n);
+	if ((size_t)n < sizeof(small)) {
+		memcpy(*buf + *len, small, (size_t)n + 1);
+	} else {
+		va_start(ap, fmt);
+		vsnprintf(*buf + *len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	*len += (size_t)n;
 }
 
 static void
 buf_add(char **buf, size_t *len, const char *s, size_t n)
 {
-	*buf = xrealloc(*buf, *len + n + 1);
+	buf_reserve(buf, *len, n);
 	memcpy(*buf + *len, s, n);
 	*len += n;
 	(*buf)[*len] = '\0';

@@ -109,7 +109,8 @@ void web_reply_redirect(struct web_req *r, const char *location);
 void web_reply_page(struct web_req *r, int status, const char *file,
     const char *const *vars);
 
-/* Appends s to buf (a growing string: *buf may be NULL) HTML-escaped. */
+/* Appends s to buf HTML-escaped. buf is a growing string made only by these
+ * two calls (*buf NULL at first): they size it in powers of two. */
 void web_html_escape(char **buf, size_t *len, const char *s);
 /* s percent-encoded for a URL's path segment or query value (malloc'ed). */
 char *web_url_encode(const char *s);

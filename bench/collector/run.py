@@ -139,6 +139,8 @@ def main():
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--update-results")
+    ap.add_argument("--keep", action="store_true",
+                    help="after the pages, keep PostgreSQL and the collector running until Enter")
     a = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="loaxa-collector-bench-"))
     os.chmod(work, 0o755)
@@ -170,7 +172,8 @@ def main():
         t0 = time.monotonic()
         sql = FILL_SQL.replace("ROWS", str(max(1, a.rows // STATIONS)))
         subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg.uri("bench")],
-                       input=sql, text=True, check=True)
+                       input="SET client_min_messages = warning;\n" + sql, text=True, check=True,
+                       stdout=subprocess.DEVNULL)
         total = pg.psql("bench", "SELECT count(*) FROM played").strip()
         print("  %s rows in %.0f s" % (total, time.monotonic() - t0))
         s = col.session("huyen", "mat-khau-bench")
@@ -189,6 +192,9 @@ def main():
                   % (label, r["rps"], r["lat"]["50"], r["lat"]["99"], r["non2xx"]))
         if a.update_results:
             write_results(Path(a.update_results), a, ing, peer, stored, total, pages)
+        if a.keep:
+            print("kept: %s  database %s  (%s)" % (col.url, pg.uri("bench"), cookie))
+            input()
     finally:
         if col:
             col.stop()

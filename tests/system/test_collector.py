@@ -82,24 +82,29 @@ def wait_socket(conf_path, daemon, timeout=10):
 def test_schema_is_created_from_empty_and_migrated_from_the_previous_version(
         tmp_path, pg, db):
     col = Collector(tmp_path, db)
-    # The previous schema, with a station registered in it.
-    assert col.run("migrate", "--to", "1").stdout.strip() == "schema version 1"
     pg_db = db.split("///")[1].split("?")[0]
-    assert pg.psql(pg_db, "SELECT max(version) FROM loaxa_schema").strip() == "1"
-    assert pg.psql(pg_db, "SELECT to_regclass('web_sessions') IS NULL").strip() == "t"
-    pg.psql(pg_db, "INSERT INTO stations (name, token_hash) VALUES ('Xã Cũ', '\\x00')")
-    # Any command brings it to the latest version, keeping what was there.
-    assert col.run("stations").stdout.startswith("Xã Cũ\tnever")
+    # The previous schema (2), with a station and its last heartbeat in it.
+    assert col.run("migrate", "--to", "2").stdout.strip() == "schema version 2"
     assert pg.psql(pg_db, "SELECT max(version) FROM loaxa_schema").strip() == "2"
-    assert pg.psql(pg_db, "SELECT to_regclass('web_sessions') IS NOT NULL").strip() == "t"
-    # From empty: the same tables as migrating step by step.
+    pg.psql(pg_db, "INSERT INTO stations (name, token_hash, last_seen, heartbeat) VALUES "
+                   "('Xã Cũ', '\\x00', now(), '{\"volume\": 70, \"muted\": true, "
+                   "\"sound_card\": {\"ok\": false, \"error\": \"hw:0 gone\"}, "
+                   "\"last_fetch\": [{\"outcome\": \"failing: HTTP 503\"}], \"version\": \"0.1.0\"}')")
+    # Any command brings it to the latest version, keeping what was there, and the
+    # new columns are filled from the stored heartbeat.
+    assert col.run("stations").stdout.startswith("Xã Cũ\t")
+    assert pg.psql(pg_db, "SELECT max(version) FROM loaxa_schema").strip() == "3"
+    assert pg.psql(pg_db, "SELECT volume, muted, card_ok, card_error, feeds, feeds_failing, "
+                          "version FROM stations").strip() == "70|t|f|hw:0 gone|1|1|0.1.0"
+    # From empty: the same tables and columns as migrating step by step.
     pg.dropdb("t_fresh")
     pg.createdb("t_fresh")
     fresh = Collector(tmp_path, pg.uri("t_fresh"), name="fresh")
-    assert fresh.run("migrate").stdout.strip() == "schema version 2"
-    tables = "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM " \
-             "information_schema.tables WHERE table_schema = 'public'"
-    assert pg.psql("t_fresh", tables) == pg.psql(pg_db, tables)
+    assert fresh.run("migrate").stdout.strip() == "schema version 3"
+    columns = "SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' " \
+              "ORDER BY table_name, column_name) FROM information_schema.columns " \
+              "WHERE table_schema = 'public'"
+    assert pg.psql("t_fresh", columns) == pg.psql(pg_db, columns)
     # A program older than its database refuses to touch it.
     pg.psql(pg_db, "INSERT INTO loaxa_schema (version) VALUES (99)")
     r = col.run("stations", check=False)
