@@ -73,18 +73,55 @@ is_true(PGresult *res, int row, int i)
 	return !PQgetisnull(res, row, i) && PQgetvalue(res, row, i)[0] == 't';
 }
 
-static bool
-station_matches(PGresult *st, int i, const char *filter)
+#define PAGE_ROWS 250	/* rows of a page: a phone shows them, 10,000 would not */
+
+static int
+page_number(struct web_req *r)
 {
-	if (filter == NULL || filter[0] == '\0')
-		return true;
-	if (strcmp(filter, "offline") == 0)
-		return !is_true(st, i, VIEWS_ST_ONLINE);
-	if (strcmp(filter, "card") == 0)
-		return val(st, i, VIEWS_ST_CARD_OK) != NULL && !is_true(st, i, VIEWS_ST_CARD_OK);
-	if (strcmp(filter, "muted") == 0)
-		return is_true(st, i, VIEWS_ST_MUTED);
-	return true;
+	const char *p = web_req_query(r, "page");
+	int n = p ? atoi(p) : 1;
+	return n >= 1 && n <= 100000 ? n : 1;
+}
+
+/* "← Trước · Trang 2 · Sau →" links keeping the other parameters (base ends
+ * with '?' or '&'). */
+static char *
+pager(struct web_req *r, const char *base, int page, bool more)
+{
+	char *h = NULL;
+	size_t n = 0;
+
+	web_buf_printf(&h, &n, "<p class=\"pager\">");
+	if (page > 1) {
+		web_buf_printf(&h, &n, "<a rel=\"prev\" href=\"");
+		web_html_escape(&h, &n, base);
+		web_buf_printf(&h, &n, "page=%d\">", page - 1);
+		web_html_escape(&h, &n, web_req_msg(r, "page_prev"));
+		web_buf_printf(&h, &n, "</a> ");
+	}
+	if (page > 1 || more) {
+		web_html_escape(&h, &n, web_req_msg(r, "page"));
+		web_buf_printf(&h, &n, " %d ", page);
+	}
+	if (more) {
+		web_buf_printf(&h, &n, "<a rel=\"next\" href=\"");
+		web_html_escape(&h, &n, base);
+		web_buf_printf(&h, &n, "page=%d\">", page + 1);
+		web_html_escape(&h, &n, web_req_msg(r, "page_next"));
+		web_buf_printf(&h, &n, "</a>");
+	}
+	web_buf_printf(&h, &n, "</p>");
+	return h;
+}
+
+static const char *
+known_filter(const char *f)
+{
+	static const char *const filters[] = { "offline", "card", "muted", NULL };
+	for (size_t i = 0; f != NULL && filters[i] != NULL; i++)
+		if (strcmp(f, filters[i]) == 0)
+			return filters[i];
+	return "";
 }
 
 static char *
@@ -216,23 +253,34 @@ page_stations(struct web_req *r, void *ctx)
 	struct collector *col = ctx;
 	PGresult *st;
 	json_t *al;
-	const char *filter = web_req_query(r, "filter");
+	const char *filter = known_filter(web_req_query(r, "filter"));
+	int page = page_number(r), online = 0, total = 0, got;
 
-	WITH_DB(col, r, st, views_stations(c, col->conf->offline_after_s, ERR));
+	/* One more row than a page: whether there is a next page. */
+	WITH_DB(col, r, st, views_stations(c, col->conf->offline_after_s, filter,
+	    (page - 1) * PAGE_ROWS, PAGE_ROWS + 1, ERR));
 	WITH_DB(col, r, al, views_alarms(c, col->conf->offline_after_s, ERR));
+	PGconn *pc = db_acquire(col->db);
+	char cerr[512];
+	got = views_station_counts(pc, col->conf->offline_after_s, &online, &total, cerr,
+	    sizeof(cerr));
+	db_release(col->db, pc);
+	if (got < 0)
+		log_err("collector: database: %s", cerr);
 	char *rows = NULL, *alarms = NULL, count[128];
-	size_t rn = 0, an = 0, online = 0;
+	size_t rn = 0, an = 0;
 	web_buf_printf(&rows, &rn, "%s", "");
-	for (int i = 0; i < PQntuples(st); i++) {
-		online += is_true(st, i, VIEWS_ST_ONLINE);
-		if (station_matches(st, i, filter))
-			station_row(r, st, i, &rows, &rn);
-	}
+	for (int i = 0; i < PQntuples(st) && i < PAGE_ROWS; i++)
+		station_row(r, st, i, &rows, &rn);
 	alarms_html(r, al, &alarms, &an);
-	snprintf(count, sizeof(count), "%zu / %d", online, PQntuples(st));
+	snprintf(count, sizeof(count), "%d / %d", online, total);
+	char *base = xasprintf("/?%s%s%s", filter[0] ? "filter=" : "", filter, filter[0] ? "&" : "");
+	char *pg = pager(r, base, page, PQntuples(st) > PAGE_ROWS);
 	const char *vars[] = { "rows", rows, "alarms", alarms, "count", count,
-		"filter", filter ? filter : "", NULL };
+		"filter", filter, "pager", pg, NULL };
 	web_reply_page(r, 200, "stations.html", vars);
+	free(base);
+	free(pg);
 	free(rows);
 	free(alarms);
 	PQclear(st);
@@ -294,17 +342,18 @@ page_bulletin(struct web_req *r, void *ctx)
 		web_reply_data(r, 404, "text/plain; charset=utf-8", "no such bulletin\n", 17);
 		return 0;
 	}
-	WITH_DB(col, r, bs, views_bulletin_stations(c, id, ERR));
+	int page = page_number(r);
+	WITH_DB(col, r, bs, views_bulletin_stations(c, id, (page - 1) * PAGE_ROWS, PAGE_ROWS + 1,
+	    ERR));
 	char *rows = NULL, counts[256];
-	size_t rn = 0, aired_n = 0;
+	size_t rn = 0;
 	web_buf_printf(&rows, &rn, "%s", "");
-	for (int i = 0; i < PQntuples(bs); i++) {
+	for (int i = 0; i < PQntuples(bs) && i < PAGE_ROWS; i++) {
 		long aired = atol(PQgetvalue(bs, i, VIEWS_BS_AIRED));
 		const char *state = aired > 0 ? "st_aired" :
 		    atol(PQgetvalue(bs, i, VIEWS_BS_FAILED)) > 0 ? "st_failed" :
 		    atol(PQgetvalue(bs, i, VIEWS_BS_SKIPPED)) > 0 ? "st_skipped" :
 		    is_true(bs, i, VIEWS_BS_MENTIONED) ? "st_mentioned" : "st_never";
-		aired_n += aired > 0;
 		web_buf_printf(&rows, &rn, "<tr data-name=\"");
 		web_html_escape(&rows, &rn, PQgetvalue(bs, i, VIEWS_BS_NAME));
 		web_buf_printf(&rows, &rn, "\" data-state=\"%s\">", state);
@@ -318,12 +367,18 @@ page_bulletin(struct web_req *r, void *ctx)
 		    val(bs, i, VIEWS_BS_REASON) ? val(bs, i, VIEWS_BS_REASON) : "");
 		web_buf_printf(&rows, &rn, "</tr>\n");
 	}
-	snprintf(counts, sizeof(counts), "%zu / %d", aired_n, PQntuples(bs));
-	const char *vars[] = { "rows", rows, "id", id,
+	snprintf(counts, sizeof(counts), "%s / %s", PQgetvalue(head, 0, 4), PQgetvalue(head, 0, 5));
+	char *q = web_url_encode(id);
+	char *base = xasprintf("/bulletins/%s?", q);
+	char *pg = pager(r, base, page, PQntuples(bs) > PAGE_ROWS);
+	free(q);
+	free(base);
+	const char *vars[] = { "rows", rows, "id", id, "pager", pg,
 		"priority", val(head, 0, 0) ? val(head, 0, 0) : "—",
 		"first_at", val(head, 0, 1) ? val(head, 0, 1) : "—",
 		"last_at", val(head, 0, 2) ? val(head, 0, 2) : "—", "counts", counts, NULL };
 	web_reply_page(r, 200, "bulletin.html", vars);
+	free(pg);
 	free(rows);
 	PQclear(head);
 	PQclear(bs);

@@ -40,17 +40,43 @@ col_real(PGresult *r, int row, int i)
     " extract(epoch FROM now() - last_seen)::bigint AS heartbeat_age_s,"	\
     " on_air, card_ok AS sound_card_ok, card_error AS sound_card_error,"	\
     " feeds, feeds_failing, volume, muted, free_bytes, version"		\
-    " FROM stations ORDER BY name"
+    " FROM stations"
 
 PGresult *
-views_stations(PGconn *c, int offline_after_s, char *err, size_t errlen)
+views_stations(PGconn *c, int offline_after_s, const char *filter, int offset, int limit,
+    char *err, size_t errlen)
+{
+	char secs[16], off[16], lim[16];
+	PGresult *r;
+
+	snprintf(secs, sizeof(secs), "%d", offline_after_s);
+	snprintf(off, sizeof(off), "%d", offset);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	const char *p[] = { secs, filter ? filter : "", off, lim };
+	return db_exec(c, &r, PGRES_TUPLES_OK, err, errlen,
+	    "SELECT * FROM (" STATIONS_SQL ") t WHERE $2 = ''"
+	    " OR ($2 = 'offline' AND NOT online) OR ($2 = 'card' AND sound_card_ok = false)"
+	    " OR ($2 = 'muted' AND muted)"
+	    " ORDER BY name OFFSET $3::int LIMIT $4::int", 4, p) ? r : NULL;
+}
+
+int
+views_station_counts(PGconn *c, int offline_after_s, int *online, int *total, char *err,
+    size_t errlen)
 {
 	char secs[16];
 	PGresult *r;
 
 	snprintf(secs, sizeof(secs), "%d", offline_after_s);
 	const char *p[] = { secs };
-	return db_exec(c, &r, PGRES_TUPLES_OK, err, errlen, STATIONS_SQL, 1, p) ? r : NULL;
+	if (!db_exec(c, &r, PGRES_TUPLES_OK, err, errlen,
+	    "SELECT count(*) FILTER (WHERE last_seen > now() - make_interval(secs => $1::int)),"
+	    " count(*) FROM stations", 1, p))
+		return -1;
+	*online = atoi(PQgetvalue(r, 0, 0));
+	*total = atoi(PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return 0;
 }
 
 char *
@@ -64,7 +90,7 @@ views_stations_json(PGconn *c, int offline_after_s, char *err, size_t errlen)
 	snprintf(secs, sizeof(secs), "%d", offline_after_s);
 	const char *p[] = { secs };
 	if (!db_exec(c, &r, PGRES_TUPLES_OK, err, errlen,
-	    "SELECT coalesce(json_agg(t), '[]') FROM (" STATIONS_SQL ") t", 1, p))
+	    "SELECT coalesce(json_agg(t ORDER BY name), '[]') FROM (" STATIONS_SQL ") t", 1, p))
 		return NULL;
 	char *out = xstrdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
@@ -155,8 +181,7 @@ views_bulletins(PGconn *c, int limit, char *err, size_t errlen)
     " " ISO("bs.first_at") " AS first_aired, bs.station_id IS NOT NULL AS mentioned," \
     " bs.reason" \
     " FROM stations s LEFT JOIN bulletin_stations bs"			\
-    "  ON bs.station_id = s.id AND bs.bulletin = $1"			\
-    " ORDER BY s.name"
+    "  ON bs.station_id = s.id AND bs.bulletin = $1"
 
 PGresult *
 views_bulletin_head(PGconn *c, const char *id, char *err, size_t errlen)
@@ -165,17 +190,26 @@ views_bulletin_head(PGconn *c, const char *id, char *err, size_t errlen)
 	const char *p[] = { id };
 
 	return db_exec(c, &r, PGRES_TUPLES_OK, err, errlen,
-	    "SELECT priority, " ISO("first_at") ", " ISO("last_at") ", airings"
+	    "SELECT priority, " ISO("first_at") ", " ISO("last_at") ", airings,"
+	    " (SELECT count(*) FROM bulletin_stations WHERE bulletin = $1 AND aired > 0),"
+	    " (SELECT count(*) FROM stations)"
 	    " FROM bulletins WHERE id = $1", 1, p) ? r : NULL;
 }
 
 PGresult *
-views_bulletin_stations(PGconn *c, const char *id, char *err, size_t errlen)
+views_bulletin_stations(PGconn *c, const char *id, int offset, int limit, char *err,
+    size_t errlen)
 {
+	char off[16], lim[16];
 	PGresult *r;
-	const char *p[] = { id };
 
-	return db_exec(c, &r, PGRES_TUPLES_OK, err, errlen, BULLETIN_STATIONS_SQL, 1, p) ? r : NULL;
+	snprintf(off, sizeof(off), "%d", offset);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	const char *p[] = { id, off, lim };
+	/* The stations to phone first: those that did not air it. */
+	return db_exec(c, &r, PGRES_TUPLES_OK, err, errlen,
+	    BULLETIN_STATIONS_SQL " ORDER BY coalesce(bs.aired, 0) > 0, s.name"
+	    " OFFSET $2::int LIMIT $3::int", 3, p) ? r : NULL;
 }
 
 char *
@@ -189,7 +223,7 @@ views_bulletin_json(PGconn *c, const char *id, char *err, size_t errlen)
 	    " SELECT json_build_object('id', b.id, 'priority', b.priority,"
 	    "  'first_at', " ISO("b.first_at") ", 'last_at', " ISO("b.last_at") ","
 	    "  'airings', b.airings,"
-	    "  'stations', (SELECT coalesce(json_agg(per), '[]') FROM per),"
+	    "  'stations', (SELECT coalesce(json_agg(per ORDER BY name), '[]') FROM per),"
 	    "  'aired', (SELECT coalesce(json_agg(name) FILTER (WHERE aired > 0), '[]') FROM per),"
 	    "  'problems', (SELECT coalesce(json_agg(name) FILTER (WHERE skipped + failed > 0), '[]')"
 	    "   FROM per),"

@@ -11,11 +11,16 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-/* Every station, by name: columns name, online, last_seen,
- * heartbeat_age_s, on_air (JSON), sound_card_ok, sound_card_error, feeds,
- * feeds_failing, volume, muted, free_bytes, version (VIEWS_ST_* below).
- * NULL with err on a database error. */
-PGresult *views_stations(PGconn *c, int offline_after_s, char *err, size_t errlen);
+/* Stations by name (filter "", "offline", "card" or "muted"; a page of
+ * limit from offset): columns name, online, last_seen, heartbeat_age_s,
+ * on_air (JSON), sound_card_ok, sound_card_error, feeds, feeds_failing,
+ * volume, muted, free_bytes, version (VIEWS_ST_* below). NULL with err on
+ * a database error. */
+PGresult *views_stations(PGconn *c, int offline_after_s, const char *filter, int offset,
+    int limit, char *err, size_t errlen);
+/* How many stations are online, of how many; 0 or -1. */
+int views_station_counts(PGconn *c, int offline_after_s, int *online, int *total, char *err,
+    size_t errlen);
 enum { VIEWS_ST_NAME, VIEWS_ST_ONLINE, VIEWS_ST_LAST_SEEN, VIEWS_ST_AGE, VIEWS_ST_ON_AIR,
 	VIEWS_ST_CARD_OK, VIEWS_ST_CARD_ERROR, VIEWS_ST_FEEDS, VIEWS_ST_FEEDS_FAILING,
 	VIEWS_ST_VOLUME, VIEWS_ST_MUTED, VIEWS_ST_FREE, VIEWS_ST_VERSION };
@@ -35,10 +40,13 @@ json_t *views_bulletins(PGconn *c, int limit, char *err, size_t errlen);
  * "never_mentioned" name lists. "" when no report ever named it; NULL with
  * err on a database error. */
 char *views_bulletin_json(PGconn *c, const char *id, char *err, size_t errlen);
-/* The same for the page: its head (priority, first_at, last_at, airings;
- * no row when unknown) and its per-station rows (VIEWS_BS_* columns). */
+/* The same for the page: its head (priority, first_at, last_at, airings,
+ * stations that aired it, stations registered; no row when unknown) and a
+ * page of its per-station rows, those that did not air it first
+ * (VIEWS_BS_* columns). */
 PGresult *views_bulletin_head(PGconn *c, const char *id, char *err, size_t errlen);
-PGresult *views_bulletin_stations(PGconn *c, const char *id, char *err, size_t errlen);
+PGresult *views_bulletin_stations(PGconn *c, const char *id, int offset, int limit, char *err,
+    size_t errlen);
 enum { VIEWS_BS_NAME, VIEWS_BS_AIRED, VIEWS_BS_SKIPPED, VIEWS_BS_FAILED, VIEWS_BS_REASONS,
 	VIEWS_BS_FIRST, VIEWS_BS_MENTIONED, VIEWS_BS_REASON };
 

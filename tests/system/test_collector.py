@@ -277,3 +277,22 @@ def test_two_collectors_share_one_database_and_its_sessions(tmp_path, db, collec
     assert [x["name"] for x in s.get_json("/api/stations")] == ["Xã A"]
     status, _, _ = s.request("/api/stations", form={"x": "1"})
     assert status in (403, 405)
+
+
+def test_a_province_of_stations_is_shown_a_page_at_a_time(tmp_path, pg, db, collectors):
+    col = start_collector(tmp_path, db, collectors)
+    col.addstation("Xã 0000")
+    pg_db = db.split("///")[1].split("?")[0]
+    pg.psql(pg_db, "INSERT INTO stations (name, token_hash) SELECT 'Xã ' || lpad(n::text, 4, '0'),"
+                   " sha256(n::text::bytea) FROM generate_series(1, 299) n")
+    s = col.session("huyen", PASSWORD)
+    body = s.request("/")[2].decode()
+    assert body.count("<tr data-name=") == 250
+    assert '<span class="count" id="count">0 / 300</span>' in body
+    assert 'rel="next" href="/?page=2"' in body
+    body = s.request("/?page=2")[2].decode()
+    assert body.count("<tr data-name=") == 50 and 'rel="next"' not in body
+    assert 'data-name="Xã 0299"' in body
+    assert len(s.get_json("/api/stations")) == 300              # the API has them all
+    body = s.request("/?filter=offline&page=2")[2].decode()
+    assert body.count("<tr data-name=") == 50 and 'href="/?filter=offline&amp;page=1"' in body
