@@ -48,19 +48,52 @@ struct loop {
 	loop_clockstep_fn step_fn;
 	void *step_arg;
 	int64_t clock_offset_ms;	/* wall clock minus monotonic, last seen */
+	/* A test's fake clock: how far it moved the loop's clocks from the
+	 * system's (0 in the daemon). */
+	int64_t mono_shift_ms, wall_shift_ms;
 	bool quit;
+	struct pollfd *pfds;
+	size_t cappfds;
 };
 
 static void loop_arm_step_watch(struct loop *l);
 
 static int64_t
-clock_offset_ms(void)
+clock_offset_ms(const struct loop *l)
 {
 	struct timespec r, m;
 
 	clock_gettime(CLOCK_REALTIME, &r);
 	clock_gettime(CLOCK_MONOTONIC, &m);
-	return ((int64_t)r.tv_sec - m.tv_sec) * 1000 + (r.tv_nsec - m.tv_nsec) / 1000000;
+	return ((int64_t)r.tv_sec - m.tv_sec) * 1000 + (r.tv_nsec - m.tv_nsec) / 1000000 +
+	    l->wall_shift_ms - l->mono_shift_ms;
+}
+
+int64_t
+loop_mono_ms(const struct loop *l)
+{
+	return mono_ms() + l->mono_shift_ms;
+}
+
+struct timespec
+loop_now(const struct loop *l)
+{
+	struct timespec t = real_now();
+
+	return l->wall_shift_ms == 0 ? t : timespec_add_ms(t, l->wall_shift_ms);
+}
+
+int64_t
+loop_clock_shift_ms(const struct loop *l)
+{
+	return l->wall_shift_ms;
+}
+
+void
+loop_move_clock(struct loop *l, int64_t advance_ms, int64_t step_ms)
+{
+	l->mono_shift_ms += advance_ms;
+	l->wall_shift_ms += advance_ms + step_ms;
 }
 
 /*
@@ -71,7 +104,7 @@ clock_offset_ms(void)
 static void
 check_clock_offset(struct loop *l)
 {
-	int64_t now = clock_offset_ms();
+	int64_t now = clock_offset_ms(l);
 	int64_t jump = now - l->clock_offset_ms;
 
 	l->clock_offset_ms = now;
@@ -102,6 +135,7 @@ loop_destroy(struct loop *l)
 		close(l->step_fd);
 	free(l->fds);
 	free(l->timers);
+	free(l->pfds);
 	free(l);
 }
 
@@ -168,7 +202,7 @@ loop_add_timer(struct loop *l, int64_t ms, loop_timer_fn fn, void *arg)
 		l->timers = xreallocarray(l->timers, l->captimers, sizeof(*l->timers));
 	}
 	struct timer *t = &l->timers[l->ntimers++];
-	*t = (struct timer){ .id = l->next_timer_id++, .due_ms = mono_ms() + (ms > 0 ? ms : 0),
+	*t = (struct timer){ .id = l->next_timer_id++, .due_ms = loop_mono_ms(l) + (ms > 0 ? ms : 0),
 	    .fn = fn, .arg = arg };
 	return t->id;
 }
@@ -207,7 +241,7 @@ loop_on_clock_step(struct loop *l, loop_clockstep_fn fn, void *arg)
 {
 	l->step_fn = fn;
 	l->step_arg = arg;
-	l->clock_offset_ms = clock_offset_ms();
+	l->clock_offset_ms = clock_offset_ms(l);
 	if (l->step_fd < 0)
 		l->step_fd = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (l->step_fd < 0) {
@@ -239,7 +273,7 @@ handle_step_fd(struct loop *l)
 
 	if (read(l->step_fd, &n, sizeof(n)) < 0 && errno == ECANCELED) {
 		loop_arm_step_watch(l);
-		l->clock_offset_ms = clock_offset_ms();
+		l->clock_offset_ms = clock_offset_ms(l);
 		if (l->step_fn != NULL)
 			l->step_fn(l->step_arg);
 	}
@@ -262,7 +296,7 @@ static int
 run_timers(struct loop *l)
 {
 	for (;;) {
-		int64_t now = mono_ms();
+		int64_t now = loop_mono_ms(l);
 		size_t due = SIZE_MAX;
 		for (size_t i = 0; i < l->ntimers; i++)
 			if (l->timers[i].due_ms <= now &&
@@ -282,55 +316,61 @@ run_timers(struct loop *l)
 	for (size_t i = 1; i < l->ntimers; i++)
 		if (l->timers[i].due_ms < next)
 			next = l->timers[i].due_ms;
-	int64_t wait = next - mono_ms();
+	int64_t wait = next - loop_mono_ms(l);
 	return wait < 0 ? 0 : wait > 60000 ? 60000 : (int)wait;
+}
+
+void
+loop_run_once(struct loop *l, int max_wait_ms)
+{
+	check_clock_offset(l);
+	int timeout = run_timers(l);
+	if (l->quit)
+		return;
+	if (max_wait_ms >= 0 && (timeout < 0 || timeout > max_wait_ms))
+		timeout = max_wait_ms;
+	compact_fds(l);
+	size_t n = l->nfds + 2;
+	if (n > l->cappfds) {
+		l->cappfds = n * 2;
+		l->pfds = xreallocarray(l->pfds, l->cappfds, sizeof(*l->pfds));
+	}
+	struct pollfd *pfds = l->pfds;
+	size_t k = 0;
+	pfds[k++] = (struct pollfd){ .fd = l->signal_fd, .events = POLLIN };
+	pfds[k++] = (struct pollfd){ .fd = l->step_fd, .events = POLLIN };
+	for (size_t i = 0; i < l->nfds; i++)
+		pfds[k++] = (struct pollfd){ .fd = l->fds[i].fd, .events = l->fds[i].events };
+	int r = poll(pfds, k, timeout);
+	if (r < 0) {
+		if (errno == EINTR)
+			return;
+		fatal("poll: %s", strerror(errno));
+	}
+	if (r == 0)
+		return;
+	if (pfds[0].revents)
+		handle_signals(l);
+	if (pfds[1].revents)
+		handle_step_fd(l);
+	/* Handlers may add or remove fds (and grow l->pfds): walk a copy of
+	 * each entry, by fd, not by slot. */
+	for (size_t i = 2; i < k && !l->quit; i++) {
+		struct pollfd p = l->pfds[i];
+		if (p.revents == 0)
+			continue;
+		struct fd_handler *h = find_fd(l, p.fd);
+		if (h != NULL)
+			h->fn(h->fd, p.revents, h->arg);
+	}
 }
 
 void
 loop_run(struct loop *l)
 {
-	struct pollfd *pfds = NULL;
-	size_t cap = 0;
-
 	l->quit = false;
-	while (!l->quit) {
-		check_clock_offset(l);
-		int timeout = run_timers(l);
-		if (l->quit)
-			break;
-		compact_fds(l);
-		size_t n = l->nfds + 2;
-		if (n > cap) {
-			cap = n * 2;
-			pfds = xreallocarray(pfds, cap, sizeof(*pfds));
-		}
-		size_t k = 0;
-		pfds[k++] = (struct pollfd){ .fd = l->signal_fd, .events = POLLIN };
-		pfds[k++] = (struct pollfd){ .fd = l->step_fd, .events = POLLIN };
-		for (size_t i = 0; i < l->nfds; i++)
-			pfds[k++] = (struct pollfd){ .fd = l->fds[i].fd, .events = l->fds[i].events };
-		int r = poll(pfds, k, timeout);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			fatal("poll: %s", strerror(errno));
-		}
-		if (r == 0)
-			continue;
-		if (pfds[0].revents)
-			handle_signals(l);
-		if (pfds[1].revents)
-			handle_step_fd(l);
-		/* Handlers may add or remove fds: walk by fd, not by slot. */
-		for (size_t i = 2; i < k && !l->quit; i++) {
-			if (pfds[i].revents == 0)
-				continue;
-			struct fd_handler *h = find_fd(l, pfds[i].fd);
-			if (h != NULL)
-				h->fn(h->fd, pfds[i].revents, h->arg);
-		}
-	}
-	free(pfds);
+	while (!l->quit)
+		loop_run_once(l, -1);
 }
 
 void

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 struct loop;
 
@@ -42,5 +43,26 @@ void loop_on_clock_step(struct loop *l, loop_clockstep_fn fn, void *arg);
 
 void loop_run(struct loop *l);
 void loop_quit(struct loop *l);
+/* One turn of loop_run: runs what is due, then waits at most max_wait_ms
+ * (-1: as long as nothing happens) for one batch of fd events. For tests. */
+void loop_run_once(struct loop *l, int max_wait_ms);
+
+/*
+ * The loop's clocks. Timers run on loop_mono_ms, and the parts above read
+ * the wall clock through loop_now, so a test can move time: in the daemon
+ * they are the system's CLOCK_MONOTONIC and CLOCK_REALTIME.
+ */
+int64_t loop_mono_ms(const struct loop *l);
+struct timespec loop_now(const struct loop *l);
+/* loop_now minus CLOCK_REALTIME: 0 in the daemon. The player stamps its
+ * events with CLOCK_REALTIME; the station converts them with this. */
+int64_t loop_clock_shift_ms(const struct loop *l);
+/*
+ * The fake clock of the unit tests. advance_ms: time passes, both clocks
+ * move on (timers that fall due run at the next turn). step_ms: the wall
+ * clock alone is set forward or back, as `date -s` or NTP at boot would do
+ * (the clock-step handler runs at the next turn).
+ */
+void loop_move_clock(struct loop *l, int64_t advance_ms, int64_t step_ms);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/loop.h"
 #include "core/playedlog.h"
 #include "core/util.h"
 #include "scheduler/station_int.h"
@@ -114,6 +115,10 @@ onair_submit(struct station *st, struct player_item *pi, const struct air_item *
 	if (slot == NULL)
 		return false;
 	pi->id = ++st->next_id;
+	/* The player keeps marks on CLOCK_REALTIME (see on_station_clock). */
+	int64_t shift = loop_clock_shift_ms(st->loop);
+	if (shift != 0 && (pi->start_at.tv_sec != 0 || pi->start_at.tv_nsec != 0))
+		pi->start_at = timespec_add_ms(pi->start_at, -shift);
 	if (!player_enqueue(st->player, pi))
 		return false;
 	*slot = *meta;

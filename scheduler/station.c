@@ -29,8 +29,7 @@ static void station_plan(struct station *st);
 struct timespec
 station_now(const struct station *st)
 {
-	(void)st;
-	return real_now();
+	return loop_now(st->loop);
 }
 
 time_t
@@ -324,9 +323,24 @@ item_finished(struct station *st, struct air_item *it, const struct player_event
 		save_resume(st, &it->next);
 }
 
-static void
-handle_event(struct station *st, const struct player_event *ev)
+/* The player stamps its events with CLOCK_REALTIME; the station lives on
+ * the loop's clock (the same, but in a unit test with a fake clock). */
+static struct player_event
+on_station_clock(const struct station *st, const struct player_event *pev)
 {
+	struct player_event ev = *pev;
+	int64_t shift = loop_clock_shift_ms(st->loop);
+
+	if (shift != 0)
+		ev.when = timespec_add_ms(ev.when, shift);
+	return ev;
+}
+
+static void
+handle_event(struct station *st, const struct player_event *pev)
+{
+	struct player_event evs = on_station_clock(st, pev);
+	const struct player_event *ev = &evs;
 	struct air_item *it = onair_find(st, ev->id);
 
 	if (it == NULL)
@@ -442,6 +456,13 @@ station_apply_config(struct station *st, struct config *cfg)
 struct station *
 station_create(struct config *cfg, struct loop *loop, char *err, size_t errlen)
 {
+	return station_create_on(cfg, loop, NULL, err, errlen);
+}
+
+struct station *
+station_create_on(struct config *cfg, struct loop *loop,
+    const struct audio_out_ops *output, char *err, size_t errlen)
+{
 	struct station *st = xcalloc(1, sizeof(*st));
 	char lerr[512];
 
@@ -465,6 +486,7 @@ station_create(struct config *cfg, struct loop *loop, char *err, size_t errlen)
 		.volume = effective_volume(st),
 		.unpaced = !cfg->audio.pace,
 		.preroll_ms = cfg->audio.preroll_ms,
+		.output = output,
 	};
 	st->player = player_create(&pc, err, errlen);
 	if (st->player == NULL) {
@@ -503,6 +525,7 @@ station_shutdown(struct station *st)
 		struct pollfd pfd = { player_event_fd(st->player), POLLIN, 0 };
 		poll(&pfd, 1, (int)(deadline - mono_ms()));
 		while (player_next_event(st->player, &ev)) {
+			ev = on_station_clock(st, &ev);
 			struct air_item *it = onair_find(st, ev.id);
 			if (it != NULL && ev.type == PEV_FINISHED) {
 				item_finished(st, it, &ev);

@@ -20,6 +20,10 @@ struct station;
 
 struct station *station_create(struct config *cfg, struct loop *loop,
     char *err, size_t errlen);
+/* The same on another sound card backend (tests' fake card); NULL is ALSA. */
+struct audio_out_ops;
+struct station *station_create_on(struct config *cfg, struct loop *loop,
+    const struct audio_out_ops *output, char *err, size_t errlen);
 /* Takes ownership of cfg, a config that config_load accepted, and applies
  * it (it cannot fail): the slot on air goes on if the new timetable still
  * has it, otherwise it stops and the plan is made again. Frees the old one. */

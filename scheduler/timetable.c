@@ -245,20 +245,6 @@ timetable_next(const struct config *cfg, time_t now, struct slot_instance *next)
 	return found;
 }
 
-/*
- * Forward or backward, the rule is the same: what was missed (or aired
- * already) between the two readings is not aired again; the slot on at now
- * is joined part-way. The caller compares slot and start with what it is
- * playing to tell "continue" from "join".
- */
-int
-timetable_after_step(const struct config *cfg, time_t before, time_t now,
-    struct slot_instance *join)
-{
-	(void)before;
-	return timetable_current(cfg, now, join);
-}
-
 static const char *
 exception_mark(const struct config *cfg, const struct slot *s)
 {

@@ -37,14 +37,6 @@ int timetable_current(const struct config *cfg, time_t now, struct slot_instance
  * yesterday to 8 days ahead). 1 or 0. */
 int timetable_next(const struct config *cfg, time_t now, struct slot_instance *next);
 
-/*
- * After the wall clock stepped from `before` to `now` (NTP at boot,
- * date -s): the slot to join, if one is on at now. Slots that were missed
- * between the two are not aired. Returns 1 and fills *join, or 0.
- */
-int timetable_after_step(const struct config *cfg, time_t before, time_t now,
-    struct slot_instance *join);
-
 /* Writes the plan of `days` days from the local date of `from`, one line per
  * slot: "YYYY-MM-DD  NAME  HH:MM:SS-HH:MM:SS  step, step, ...", with
  * "  (exception: replace|add)" after a date exception's slots; a day without

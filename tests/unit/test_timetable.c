@@ -249,53 +249,6 @@ next_slot_wraps_over_the_weekend(void **state)
 	assert_int_equal(timetable_next(&empty, vn(2027, 1, 9, 12, 0), &next), 0);
 }
 
-static struct slot three_slots[3];
-
-static struct config
-three_slot_config(void)
-{
-	three_slots[0] = slot("six", DAYS_ALL, HM(6, 0), HM(7, 0));
-	three_slots[1] = slot("eight", DAYS_ALL, HM(8, 0), HM(9, 0));
-	three_slots[2] = slot("ten", DAYS_ALL, HM(10, 0), HM(11, 0));
-	return config_of(three_slots, 3, NULL, 0);
-}
-
-static void
-clock_step_forward_joins_only_the_slot_on_now(void **state)
-{
-	(void)state;
-	struct config cfg = three_slot_config();
-	struct slot_instance join;
-
-	/* 05:00 -> 10:30 skips "six" and "eight": neither is aired late. */
-	assert_int_equal(timetable_after_step(&cfg, vn(2027, 4, 1, 5, 0),
-	    vn(2027, 4, 1, 10, 30), &join), 1);
-	assert_string_equal(join.slot->name, "ten");
-	assert_int_equal(join.start, vn(2027, 4, 1, 10, 0));
-	/* 05:00 -> 09:30 skips both and lands between slots: nothing. */
-	assert_int_equal(timetable_after_step(&cfg, vn(2027, 4, 1, 5, 0),
-	    vn(2027, 4, 1, 9, 30), &join), 0);
-	/* A fake-hwclock date months old, corrected by NTP. */
-	assert_int_equal(timetable_after_step(&cfg, vn(2026, 11, 1, 5, 0),
-	    vn(2027, 4, 1, 8, 5), &join), 1);
-	assert_string_equal(join.slot->name, "eight");
-}
-
-static void
-clock_step_backward_joins_the_slot_on_now(void **state)
-{
-	(void)state;
-	struct config cfg = three_slot_config();
-	struct slot_instance join;
-
-	assert_int_equal(timetable_after_step(&cfg, vn(2027, 4, 1, 12, 0),
-	    vn(2027, 4, 1, 8, 15), &join), 1);
-	assert_string_equal(join.slot->name, "eight");
-	/* From inside "eight" back to before it: nothing is on. */
-	assert_int_equal(timetable_after_step(&cfg, vn(2027, 4, 1, 8, 30),
-	    vn(2027, 4, 1, 7, 30), &join), 0);
-}
-
 static char *
 plan_text(const struct config *cfg, time_t from, int days)
 {
@@ -371,8 +324,6 @@ main(void)
 		cmocka_unit_test(berlin_fall_back_airs_repeated_hour_once),
 		cmocka_unit_test(new_york_gap_and_overlap),
 		cmocka_unit_test_setup(next_slot_wraps_over_the_weekend, setup_vn),
-		cmocka_unit_test_setup(clock_step_forward_joins_only_the_slot_on_now, setup_vn),
-		cmocka_unit_test_setup(clock_step_backward_joins_the_slot_on_now, setup_vn),
 		cmocka_unit_test_setup(check_prints_plan_with_exceptions, setup_vn),
 		cmocka_unit_test(plan_marks_slot_lost_in_dst_gap),
 	};
