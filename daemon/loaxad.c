@@ -27,6 +27,7 @@ struct daemon {
 	struct ctl *ctl;
 	struct report *report;
 	struct service *service;
+	char air_status[512];		/* the last STATUS= sent */
 };
 
 static void
@@ -71,11 +72,13 @@ reload_config(void *ctx, char *err, size_t errlen)
 	if (cfg == NULL) {
 		log_err("reload refused, the running configuration stays: %s", err);
 		service_notify_ready(d->service, "running (reload refused)");
+		d->air_status[0] = '\0';	/* the next change says what airs again */
 		return -1;
 	}
 	station_apply_config(d->station, cfg);
 	report_reconfigure(d->report, station_config(d->station));
-	service_notify_ready(d->service, "running");
+	station_describe_air(d->station, d->air_status, sizeof(d->air_status));
+	service_notify_ready(d->service, d->air_status);
 	return 0;
 }
 
@@ -106,6 +109,22 @@ line_played(void *ctx)
 	struct daemon *d = ctx;
 
 	report_kick(d->report);
+}
+
+/* systemctl status says what is on air; sent when it changes, not on a timer. */
+static void
+air_changed(void *ctx)
+{
+	struct daemon *d = ctx;
+	char line[sizeof(d->air_status)];
+
+	if (d->service == NULL)
+		return;
+	station_describe_air(d->station, line, sizeof(line));
+	if (strcmp(line, d->air_status) == 0)
+		return;
+	snprintf(d->air_status, sizeof(d->air_status), "%s", line);
+	service_notify_status(d->service, line);
 }
 
 static int
@@ -195,7 +214,9 @@ main(int argc, char **argv)
 		log_warn("reports upward: %s; nothing is reported", err);
 	station_on_played(d.station, line_played, &d);
 	d.service = service_create(d.loop);
-	service_notify_ready(d.service, "running");
+	station_describe_air(d.station, d.air_status, sizeof(d.air_status));
+	service_notify_ready(d.service, d.air_status);
+	station_on_air_change(d.station, air_changed, &d);
 	log_notice("loaxad started with %s", d.config_path);
 
 	loop_run(d.loop);

@@ -174,6 +174,7 @@ station_mute(struct station *st, bool mute, bool all, char *err, size_t errlen)
 		log_notice("operator: unmute");
 		station_fill(st);
 	}
+	station_air_changed(st);
 	return 0;
 }
 

@@ -161,6 +161,7 @@ end_slot_timer(void *arg)
 	log_info("slot %s ended", st->run.name);
 	end_run(st, 0, NULL);
 	station_plan(st);
+	station_air_changed(st);
 }
 
 static void
@@ -211,6 +212,7 @@ begin_slot(struct station *st, const struct slot_instance *inst, bool joined)
 	}
 	arm_run_timers(st);
 	station_fill(st);
+	station_air_changed(st);
 }
 
 static void
@@ -352,6 +354,7 @@ handle_event(struct station *st, const struct player_event *pev)
 		if (it->from_program && st->run.active && strcmp(it->slot, st->run.name) == 0)
 			st->run.pass_started = true;
 		station_fill(st);
+		station_air_changed(st);
 		return;
 	}
 	if (ev->device_error) {
@@ -368,12 +371,12 @@ handle_event(struct station *st, const struct player_event *pev)
 		struct timespec now = station_now(st);
 		onair_flush_unaired(st, &now);
 	}
-	if (ev->device_error && ev->retry_ms > 0 && st->retry_timer == 0) {
+	if (ev->device_error && ev->retry_ms > 0 && st->retry_timer == 0)
 		st->retry_timer = loop_add_timer(st->loop, ev->retry_ms,
 		    retry_timer_fired, st);
-		return;
-	}
-	station_fill(st);
+	else
+		station_fill(st);
+	station_air_changed(st);
 }
 
 static void
@@ -410,6 +413,7 @@ replan(struct station *st, const char *why)
 		}
 	}
 	station_plan(st);
+	station_air_changed(st);
 }
 
 static void
@@ -603,4 +607,71 @@ station_on_played(struct station *st, void (*fn)(void *ctx), void *ctx)
 {
 	st->played_fn = fn;
 	st->played_ctx = ctx;
+}
+
+void
+station_on_air_change(struct station *st, void (*fn)(void *ctx), void *ctx)
+{
+	st->air_fn = fn;
+	st->air_ctx = ctx;
+}
+
+void
+station_air_changed(struct station *st)
+{
+	if (st->air_fn != NULL)
+		st->air_fn(st->air_ctx);
+}
+
+/* What the item is, as the operator wrote it: the program's step
+ * ("playlist:morning"), or the bulletin, or the kind and file. */
+static void
+describe_item(const struct station *st, const struct air_item *it, char *buf, size_t len)
+{
+	const struct slot *slot = st->run.inst.slot;
+	const char *base = strrchr(it->source, '/') ? strrchr(it->source, '/') + 1 : it->source;
+
+	if (it->from_program && st->run.active && slot != NULL &&
+	    strcmp(it->slot, st->run.name) == 0 && it->pos.step < slot->nsteps &&
+	    slot->steps[it->pos.step].text != NULL && !it->is_bulletin)
+		snprintf(buf, len, "%s", slot->steps[it->pos.step].text);
+	else if (it->is_bulletin)
+		snprintf(buf, len, "%s %s (%s)", it->kind, it->bulletin_id,
+		    priority_name(it->priority));
+	else
+		snprintf(buf, len, "%s %s", it->kind, base);
+}
+
+void
+station_describe_air(struct station *st, char *buf, size_t len)
+{
+	const struct air_item *it = onair_current(st);
+	char what[PATH_MAX + 64], left[32] = "";
+
+	if (it == NULL) {
+		if (st->prefs.muted)
+			snprintf(buf, len, "muted%s", st->prefs.muted_all ? " (even emergencies)" : "");
+		else if (st->run.active)
+			snprintf(buf, len, "on air: %s — %s", st->run.name,
+			    onair_pending(st) > 0 ? "starting" : "silent");
+		else if (st->plan_next_name[0] != '\0') {
+			struct tm tm;
+			localtime_r(&st->plan_next_start, &tm);
+			snprintf(buf, len, "idle until %02d:%02d (%s)", tm.tm_hour, tm.tm_min,
+			    st->plan_next_name);
+		} else
+			snprintf(buf, len, "idle: no slot in the timetable");
+		return;
+	}
+	describe_item(st, it, what, sizeof(what));
+	if (it->length_s > 0) {
+		struct timespec now = station_now(st);
+		double rest = it->length_s - timespec_diff_s(&now, &it->start);
+		long s = rest > 0 ? (long)(rest + 0.5) : 0;
+		snprintf(left, sizeof(left), ", %ld:%02ld left", s / 60, s % 60);
+	}
+	if (it->slot[0] != '\0')
+		snprintf(buf, len, "on air: %s — %s%s", it->slot, what, left);
+	else
+		snprintf(buf, len, "on air: %s%s", what, left);
 }

@@ -47,5 +47,13 @@ const struct config *station_config(const struct station *st);
 struct bulletins *station_bulletins(struct station *st);
 /* fn runs after each as-played line is written (reports upward). */
 void station_on_played(struct station *st, void (*fn)(void *ctx), void *ctx);
+/* fn runs when what is on air may have changed: an item started or ended,
+ * a slot began or ended, mute changed (not on a timer). For systemd's status
+ * line, and for whatever follows the air (an amplifier's power). */
+void station_on_air_change(struct station *st, void (*fn)(void *ctx), void *ctx);
+/* One line saying what is on air, for `systemctl status`:
+ * "on air: morning — playlist:morning, 2:13 left", "idle until 17:00 (evening)",
+ * "muted". */
+void station_describe_air(struct station *st, char *buf, size_t len);
 
 #endif

@@ -112,6 +112,8 @@ struct station {
 	size_t nunaired;
 	void (*played_fn)(void *ctx);
 	void *played_ctx;
+	void (*air_fn)(void *ctx);
+	void *air_ctx;
 
 	/* breaks.c */
 	bool emergency;			/* an emergency break holds the air */
@@ -133,6 +135,9 @@ struct timespec station_now(const struct station *st);
 time_t station_time(const struct station *st);
 /* ms from now until when (negative: past). */
 int64_t station_ms_until(const struct station *st, time_t when);
+
+/* Tells station_on_air_change's listener that what airs may have changed. */
+void station_air_changed(struct station *st);
 
 /* ---- onair.c ---- */
 

@@ -128,6 +128,8 @@ card_hold(bool hold)
 
 struct world {
 	char dir[64];
+	char air[16][256];		/* what station_on_air_change saw, in order */
+	size_t nair;
 	char conf[128], log[128];
 	struct loop *loop;
 	struct station *st;
@@ -237,6 +239,31 @@ new_loop(struct world *w, const char *hms)
 	loop_move_clock(w->loop, 0, at_ms(w, hms) - now_ms(w));
 }
 
+/* As systemd gets it: a line when what is on air changed. */
+static void
+air_changed(void *ctx)
+{
+	struct world *w = ctx;
+	char line[256];
+
+	station_describe_air(w->st, line, sizeof(line));
+	if (w->nair > 0 && strcmp(w->air[w->nair - 1], line) == 0)
+		return;
+	if (w->nair < sizeof(w->air) / sizeof(w->air[0]))
+		snprintf(w->air[w->nair++], sizeof(w->air[0]), "%s", line);
+}
+
+static void
+assert_air_said(const struct world *w, const char *want)
+{
+	for (size_t i = 0; i < w->nair; i++)
+		if (strcmp(w->air[i], want) == 0)
+			return;
+	for (size_t i = 0; i < w->nair; i++)
+		fprintf(stderr, "  status %zu: %s\n", i, w->air[i]);
+	fail_msg("the status line never said \"%s\"", want);
+}
+
 static void
 start_station(struct world *w)
 {
@@ -248,6 +275,9 @@ start_station(struct world *w)
 	w->st = station_create_on(cfg, w->loop, &fake_ops, err, sizeof(err));
 	if (w->st == NULL)
 		fail_msg("%s", err);
+	w->nair = 0;
+	station_on_air_change(w->st, air_changed, w);
+	air_changed(w);
 }
 
 static void
@@ -496,6 +526,8 @@ an_emergency_holds_the_air_between_repeats_then_gives_it_back(void **state)
 	settle(w);
 	assert_int_equal(count_lines(w), 2);
 	assert_true(nothing_on_air(w));
+	assert_air_said(w, "on air: day — bulletin E2 (emergency), 0:00 left");
+	assert_air_said(w, "on air: day — silent");
 
 	advance_to(w, "10:00:52");	/* the repeat falls due, then the program */
 	until_lines(w, 6);
@@ -534,6 +566,7 @@ a_slot_end_cuts_what_plays_with_a_fade(void **state)
 	start_station(w);
 	until_blocked(w);
 	size_t before = card.tape_len;
+	assert_air_said(w, "on air: short — file:c.mp3, 0:01 left");
 
 	advance_to(w, "10:00:59");	/* not yet: 300 ms before the end */
 	settle(w);
@@ -605,11 +638,14 @@ a_clock_step_over_a_slot_never_airs_it(void **state)
 	assert_null(ss.slot);
 	assert_string_equal(ss.next_slot, "late");
 	assert_int_equal(count_lines(w), 0);
+	assert_air_said(w, "idle until 10:05 (early)");
+	assert_air_said(w, "idle until 10:20 (late)");
 
 	advance_to(w, "10:20:01");
 	until_lines(w, 1);
 	settle(w);
 	ASSERT_LOG(w, "file b.mp3 completed @late");
+	assert_air_said(w, "on air: late — silent");
 	stop_station(w, false);
 }
 
