@@ -223,6 +223,42 @@ db_exec(PGconn *c, PGresult **res, int want, char *err, size_t errlen,
 	return true;
 }
 
+bool
+db_exec_prepared(PGconn *c, PGresult **res, int want, char *err, size_t errlen,
+    const char *name, const char *sql, int nparams, const char *const *params)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		PGresult *r = PQexecPrepared(c, name, nparams, params, NULL, NULL, 0);
+		if (PQresultStatus(r) == (ExecStatusType)want) {
+			if (res != NULL)
+				*res = r;
+			else
+				PQclear(r);
+			return true;
+		}
+		const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		bool missing = state != NULL && strcmp(state, "26000") == 0; /* no such statement */
+		snprintf(err, errlen, "%s", PQerrorMessage(c));
+		err[strcspn(err, "\n")] = '\0';
+		PQclear(r);
+		if (!missing || attempt > 0)
+			break;
+		/* First use on this connection (or it was reset): prepare, then run. */
+		r = PQprepare(c, name, sql, nparams, NULL);
+		bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok) {
+			snprintf(err, errlen, "%s", PQerrorMessage(c));
+			err[strcspn(err, "\n")] = '\0';
+		}
+		PQclear(r);
+		if (!ok)
+			break;
+	}
+	if (res != NULL)
+		*res = NULL;
+	return false;
+}
+
 /* ---- schema ---- */
 
 int

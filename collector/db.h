@@ -56,4 +56,10 @@ int db_migrate(PGconn *c, int to, char *err, size_t errlen);
 bool db_exec(PGconn *c, PGresult **res, int want, char *err, size_t errlen,
     const char *sql, int nparams, const char *const *params);
 
+/* The same through a prepared statement called name (prepared on this
+ * connection at first use, so the plan of the hot statements is made once
+ * per connection rather than at every request). */
+bool db_exec_prepared(PGconn *c, PGresult **res, int want, char *err, size_t errlen,
+    const char *name, const char *sql, int nparams, const char *const *params);
+
 #endif

@@ -209,7 +209,8 @@ store(struct collector *col, PGconn *c, int id, json_t *rows, json_t *hb, long l
 		char *text = json_dumps(rows, JSON_COMPACT);
 		const char *p[] = { ids, text };
 		PGresult *res;
-		ok = db_exec(c, &res, PGRES_TUPLES_OK, err, errlen, insert_sql, 2, p);
+		ok = db_exec_prepared(c, &res, PGRES_TUPLES_OK, err, errlen, "ingest_lines",
+		    insert_sql, 2, p);
 		if (ok) {
 			*stored = atoll(PQgetvalue(res, 0, 0));
 			PQclear(res);
@@ -219,7 +220,8 @@ store(struct collector *col, PGconn *c, int id, json_t *rows, json_t *hb, long l
 	if (ok && hb != NULL) {
 		char *text = json_dumps(hb, JSON_COMPACT);
 		const char *p[] = { ids, text, hours };
-		ok = db_exec(c, NULL, PGRES_COMMAND_OK, err, errlen, heartbeat_sql, 3, p);
+		ok = db_exec_prepared(c, NULL, PGRES_COMMAND_OK, err, errlen, "ingest_heartbeat",
+		    heartbeat_sql, 3, p);
 		free(text);
 	}
 	if (both) {

@@ -110,7 +110,7 @@ stations_by_token(PGconn *c, const char *token, int *id, char *name, size_t name
 
 	token_hash(token, hash);
 	const char *p[] = { hash };
-	if (!db_exec(c, &r, PGRES_TUPLES_OK, err, errlen,
+	if (!db_exec_prepared(c, &r, PGRES_TUPLES_OK, err, errlen, "station_by_token",
 	    "SELECT id, name FROM stations WHERE token_hash = decode($1, 'hex')", 1, p))
 		return -1;
 	int rc = 1;

@@ -88,8 +88,8 @@ BEGIN
 END $$;
 INSERT INTO played (station_id, start_at, end_at, line_key, start_text, end_text, slot, kind,
                     source, result, bulletin, priority, played_s)
-SELECT s.id, t, t + interval '3 min', sha256((s.id || ':' || n)::text::bytea),
-       to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS.MSOF'), to_char(t + interval '3 min', 'YYYY-MM-DD"T"HH24:MI:SS.MSOF'),
+SELECT s.id, t, t + interval '3 min', int8send(n::bigint),
+       t::text, (t + interval '3 min')::text,
        'morning', CASE WHEN n % 25 = 0 THEN 'bulletin' ELSE 'playlist' END,
        '/srv/music/' || (n % 300) || '.mp3',
        CASE WHEN n % 97 = 0 THEN 'skipped' ELSE 'completed' END,
