@@ -17,6 +17,7 @@
 #include "bulletins/fetch.h"
 #include "bulletins/minisign.h"
 #include "bulletins/policy.h"
+#include "bulletins/push.h"
 #include "bulletins/speech.h"
 #include "bulletins/store.h"
 #include "audio/decoder.h"
@@ -62,6 +63,8 @@ struct feed {
 	int failures;
 	bool failing;
 	bool empty;			/* the index answered 404/410: nothing published yet */
+	struct push *push;		/* its push channel, or NULL */
+	bool poll_again;		/* woken during a walk: poll as soon as it ends */
 	time_t last_fetch;
 	char outcome[1200];
 	/* validators of the index last walked in full in this run: an
@@ -133,6 +136,9 @@ static void start_poll(void *arg);
 static void
 schedule_poll(struct feed *f, int64_t ms)
 {
+	if (f->poll_again)
+		ms = 0;		/* a push came during the walk */
+	f->poll_again = false;
 	if (f->timer != 0)
 		loop_cancel_timer(f->b->loop, f->timer);
 	f->timer = loop_add_timer(f->b->loop, ms, start_poll, f);
@@ -1093,6 +1099,19 @@ start_poll(void *arg)
 	f->xfer = fetch_start(f->b->fetcher, &req, on_index, f);
 }
 
+/* A push message (or the channel's return): poll now, whatever the
+ * timer (a back-off included) says. During a walk, right after it. */
+static void
+on_push(void *arg)
+{
+	struct feed *f = arg;
+
+	if (f->xfer != 0)
+		f->poll_again = true;
+	else
+		schedule_poll(f, 0);
+}
+
 /* --- life cycle ------------------------------------------------------ */
 
 static void
@@ -1127,11 +1146,14 @@ feed_init(struct bulletins *b, struct feed *f, const struct feed_conf *fc)
 	snprintf(f->outcome, sizeof(f->outcome), "not polled yet");
 	/* Spread the first polls of stations restarting together. */
 	schedule_poll(f, (int64_t)(random_unit() * f->poll_s * 200));
+	if (fc->push != NULL)
+		f->push = push_create(b->loop, b->fetcher, fc->push, f->ca_file, on_push, f);
 }
 
 static void
 feed_fini(struct feed *f)
 {
+	push_destroy(f->push);
 	if (f->timer != 0)
 		loop_cancel_timer(f->b->loop, f->timer);
 	if (f->xfer != 0)

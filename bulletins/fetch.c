@@ -21,6 +21,8 @@
 #define AUDIO_TIMEOUT_S 1800
 #define AUDIO_LOW_SPEED_BPS 1024	/* slower than this ... */
 #define AUDIO_LOW_SPEED_S 60		/* ... for this long aborts */
+#define STREAM_KEEPIDLE_S 60		/* a silent push channel is probed after this, */
+#define STREAM_KEEPINTVL_S 20		/* then this often */
 
 struct transfer {
 	struct fetcher *f;
@@ -36,6 +38,7 @@ struct transfer {
 	char *out_path;
 	int out_fd;
 	int redirects;
+	void (*on_data)(void *arg, const char *data, size_t len);
 	bool too_big;
 	bool write_failed;
 	uint64_t fail_timer;	/* set when failing before curl saw it */
@@ -147,6 +150,11 @@ write_cb(char *data, size_t size, size_t nmemb, void *userp)
 
 	if (!response_is_body(t))
 		return n;	/* error pages and redirect bodies are dropped */
+	if (t->on_data != NULL) {
+		t->res.size += (long long)n;
+		t->on_data(t->arg, data, n);
+		return n;
+	}
 	if (t->res.size + (long long)n > t->max_size) {
 		t->too_big = true;
 		return 0;	/* aborts the transfer */
@@ -258,12 +266,21 @@ setup_easy(struct transfer *t, const struct fetch_request *req)
 	}
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT, req->audio ? (long)AUDIO_TIMEOUT_S : (long)DOC_TIMEOUT_S);
+	if (req->on_data != NULL) {
+		/* Open for as long as the server keeps it; keep-alive probes
+		 * notice a peer that vanished (a NAT that forgot us). */
+		curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+		curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, (long)STREAM_KEEPIDLE_S);
+		curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, (long)STREAM_KEEPINTVL_S);
+	} else {
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, req->audio ? (long)AUDIO_TIMEOUT_S
+		    : (long)DOC_TIMEOUT_S);
+		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_size);
+	}
 	if (req->audio) {
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)AUDIO_LOW_SPEED_BPS);
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)AUDIO_LOW_SPEED_S);
 	}
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_size);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "loaxad");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
@@ -281,6 +298,8 @@ setup_easy(struct transfer *t, const struct fetch_request *req)
 		t->headers = curl_slist_append(t->headers, h);
 		free(h);
 	}
+	for (size_t i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
+		t->headers = curl_slist_append(t->headers, req->headers[i]);
 	if (t->headers != NULL)
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
 	r = 0;
@@ -482,6 +501,7 @@ fetch_start(struct fetcher *f, const struct fetch_request *req,
 	t->out_fd = -1;
 	t->done = done;
 	t->arg = arg;
+	t->on_data = req->on_data;
 	policy_digest_init(&t->digest);
 	t->next = f->transfers;
 	f->transfers = t;

@@ -34,6 +34,11 @@ struct fetch_request {
 	const char *ca_file;			/* PEM CAs trusted instead of the system store, or NULL */
 	const struct policy_origins *origins;	/* where redirects may lead (copied);
 						 * NULL: url's own origin only */
+	const char *const *headers;		/* extra "Name: value" lines, NULL-ended, or NULL */
+	/* A stream (a push channel): the body goes to on_data as it arrives,
+	 * with arg, instead of memory or a file; no size cap or total timeout
+	 * (TCP keep-alive finds a dead peer); done is called when it ends. */
+	void (*on_data)(void *arg, const char *data, size_t len);
 };
 
 struct fetch_result {

@@ -42,7 +42,7 @@ static const char *const paths_names[] = { "state", "cache", "played_log",
 static const char *const audio_names[] = { "device", "volume", "chime",
 	"buffer_ms", "fade_ms", "preroll_ms", "pace", NULL };
 static const char *const feed_names[] = { "url", "poll", "keys", "max_priority",
-	"ca", "allow_origins", NULL };
+	"ca", "allow_origins", "push", NULL };
 static const char *const relay_names[] = { "name", "url", NULL };
 static const char *const slot_names[] = { "name", "days", "start", "end",
 	"volume", "loop", "program", NULL };
@@ -121,6 +121,7 @@ config_free(struct config *cfg)
 		free_strv(cfg->feeds[i].keys, cfg->feeds[i].nkeys);
 		free(cfg->feeds[i].ca);
 		free_strv(cfg->feeds[i].allow_origins, cfg->feeds[i].nallow_origins);
+		free(cfg->feeds[i].push);
 	}
 	free(cfg->feeds);
 	for (size_t i = 0; i < cfg->nrelays; i++) {
@@ -300,6 +301,23 @@ parse_feed_ca(struct confread *p, const config_setting_t *g, struct feed_conf *f
 	return 0;
 }
 
+/* Optional: the feed's push channel (server-sent events). It only wakes
+ * the station to poll, so it may be anywhere; it must be http(s). */
+static int
+parse_feed_push(struct confread *p, const config_setting_t *g, struct feed_conf *f)
+{
+	const config_setting_t *push = config_setting_get_member(g, "push");
+
+	if (!push)
+		return 0;
+	if (confread_opt_string(p, g, "push", "feed", &f->push) < 0)
+		return -1;
+	if (strncasecmp(f->push, "http://", 7) != 0 && strncasecmp(f->push, "https://", 8) != 0)
+		return confread_fail(p, push, "push \"%s\" in feed '%s' is not an http:// or "
+		    "https:// URL (an nchan EventSource location)", f->push, f->url);
+	return 0;
+}
+
 /* Optional: origins besides the feed's own that its alert, audio and
  * redirect URIs may name (a CDN). Stored normalised. */
 static int
@@ -369,7 +387,7 @@ parse_feed(struct confread *p, const config_setting_t *g, struct feed_conf *f)
 			    config_setting_get_elem(keys, (unsigned)i) : keys,
 			    "key '%s' does not exist (yet)", f->keys[i]);
 	}
-	if (parse_feed_allow_origins(p, g, f) < 0)
+	if (parse_feed_allow_origins(p, g, f) < 0 || parse_feed_push(p, g, f) < 0)
 		return -1;
 	return parse_feed_ca(p, g, f);
 }

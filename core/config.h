@@ -59,6 +59,7 @@ struct feed_conf {
 	char **allow_origins;	/* other origins its URIs may name (a CDN), normalised
 				 * "scheme://host:port" (lowercase, port filled in) */
 	size_t nallow_origins;
+	char *push;		/* SSE channel that wakes the station to poll, or NULL */
 	int line;
 };
 

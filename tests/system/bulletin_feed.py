@@ -15,6 +15,10 @@ play an attacker or a broken server).
     tls.ca_pem                            # the test CA that signed its certificate
     Nginx(workdir3, tls=True, tls_san="DNS:example.invalid")  # a certificate for another host
 
+    push = Nginx(workdir4, nchan=True).start()  # also nchan (Debian's libnginx-mod-nchan):
+    push.url("sub/CHANNEL")               # EventSource subscribers (feeds[].push)
+    push.url("pub/CHANNEL")               # its publisher endpoint (loaxa-publish --notify)
+
 Also usable from a shell (bench/): `python3 bulletin_feed.py nginx WORKDIR`
 prints "PORT n" and serves until killed.
 """
@@ -37,6 +41,16 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+NCHAN_MODULE = Path("/usr/lib/nginx/modules/ngx_nchan_module.so")
+
+
+def nchan_missing():
+    """None when nginx's nchan module is installed, else what is missing."""
+    if not NCHAN_MODULE.exists():
+        return "%s is missing (Debian package libnginx-mod-nchan)" % NCHAN_MODULE
+    return None
 
 
 def publish_bin():
@@ -75,7 +89,8 @@ class Nginx:
     tls=True: https only, with a certificate for tls_san signed by a CA made
     for this server (self.ca_pem), both in WORKDIR/tls."""
 
-    def __init__(self, workdir, port=None, access_log=True, tls=False, tls_san="IP:127.0.0.1"):
+    def __init__(self, workdir, port=None, access_log=True, tls=False, tls_san="IP:127.0.0.1",
+                 nchan=False):
         self.dir = Path(workdir).resolve()
         self.root = self.dir / "www"
         self.port = port or free_port()
@@ -84,6 +99,7 @@ class Nginx:
         self.tls = tls
         self.tls_san = tls_san
         self.ca_pem = None
+        self.nchan = nchan
         self.proc = None
 
     def url(self, rel):
@@ -97,6 +113,17 @@ class Nginx:
         return ("listen 127.0.0.1:%d ssl; ssl_certificate %s; ssl_certificate_key %s;"
                 % (self.port, cert, key))
 
+    def _nchan_locations(self):
+        if not self.nchan:
+            return ""
+        # Subscribers get only messages published after they connect (and, on
+        # a reconnect with Last-Event-ID, those they missed); the publisher
+        # endpoint is for the officer's machine only.
+        return ("location ~ ^/sub/(\\w+)$ { nchan_subscriber eventsource; nchan_channel_id $1;"
+                " nchan_subscriber_first_message newest; nchan_eventsource_ping_interval 30; }\n"
+                "    location ~ ^/pub/(\\w+)$ { allow 127.0.0.1; deny all; nchan_publisher;"
+                " nchan_channel_id $1; nchan_message_timeout 10m; nchan_message_buffer_length 20; }")
+
     def start(self, timeout=10.0):
         self.root.mkdir(parents=True, exist_ok=True)
         for sub in ("tmp",):
@@ -107,6 +134,7 @@ class Nginx:
         user = "user root root;" if os.geteuid() == 0 else ""
         conf = self.dir / "nginx.conf"
         conf.write_text(
+            ("load_module %s;\n" % NCHAN_MODULE if self.nchan else "") +
             "daemon off; master_process on; worker_processes 1; %s\n"
             "pid %s/nginx.pid; error_log %s/error.log;\n"
             "events { worker_connections 4096; }\n"
@@ -116,9 +144,9 @@ class Nginx:
             "  fastcgi_temp_path %s/tmp/fc; uwsgi_temp_path %s/tmp/uw; scgi_temp_path %s/tmp/sc;\n"
             "  types { application/atom+xml atom; application/cap+xml xml; audio/mpeg mp3;\n"
             "          text/plain minisig; }\n"
-            "  server { %s root %s; etag on; }\n"
+            "  server { %s root %s; etag on;\n    %s }\n"
             "}\n" % (user, d, d, self.access_log if self.log_access else "off",
-                     d, d, d, d, d, self._listen(), self.root))
+                     d, d, d, d, d, self._listen(), self.root, self._nchan_locations()))
         self.proc = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(d)],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=open(d / "nginx.stderr", "wb"),
@@ -186,8 +214,8 @@ class Feed:
     def pub(self):
         return "%s.pub" % self.key
 
-    def station_feed(self, poll=1):
-        return {"url": self.url, "keys": [self.pub], "poll": poll}
+    def station_feed(self, poll=1, push=None):
+        return {"url": self.url, "keys": [self.pub], "poll": poll, "push": push}
 
     def publish(self, audio, priority="emergency", area="87", plays=None, interval=None,
                 key=None, extra=()):

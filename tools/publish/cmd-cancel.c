@@ -100,7 +100,7 @@ cmd_cancel_exec(int argc, char **argv)
 {
 	struct pub_opts o;
 	char err[512];
-	if (pub_parse_options(&cmd_cancel_entry, OPT_FEED | OPT_KEY, argc, argv, &o) != 0)
+	if (pub_parse_options(&cmd_cancel_entry, OPT_FEED | OPT_KEY | OPT_NOTIFY, argc, argv, &o) != 0)
 		return 1;
 	if (o.help)
 		return pub_help(&cmd_cancel_entry);
@@ -113,12 +113,14 @@ cmd_cancel_exec(int argc, char **argv)
 		return pub_error("cancel", "%s", err);
 	int rc = cancel(f, &o);
 	feed_close(f);
+	if (rc == 0 && o.notify != NULL)
+		rc = pub_notify("cancel", o.notify, "index.atom");
 	return rc;
 }
 
 const struct pub_cmd cmd_cancel_entry = {
 	.name = "cancel",
-	.usage = "--feed DIR --key PREFIX.key ID",
+	.usage = "--feed DIR --key PREFIX.key [--notify URL] ID",
 	.help = "Withdraws bulletin ID: publishes a signed CAP Cancel referencing it. Stations\n"
 	    "drop it from their queues (one already on air finishes). Both stay listed in\n"
 	    "index.atom until prune. Prints the Cancel's identifier on the last line.\n",

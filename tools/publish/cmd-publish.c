@@ -8,7 +8,7 @@ cmd_publish_exec(int argc, char **argv)
 {
 	struct pub_opts o;
 	char err[512];
-	if (pub_parse_options(&cmd_publish_entry, OPT_FEED | OPT_KEY | OPT_MESSAGE, argc, argv, &o) != 0)
+	if (pub_parse_options(&cmd_publish_entry, OPT_FEED | OPT_KEY | OPT_MESSAGE | OPT_NOTIFY, argc, argv, &o) != 0)
 		return 1;
 	if (o.help)
 		return pub_help(&cmd_publish_entry);
@@ -23,6 +23,8 @@ cmd_publish_exec(int argc, char **argv)
 	struct bulletin_spec spec = { .cmd = "publish", .opts = &o, .audio = o.nargs ? o.args[0] : NULL };
 	int rc = pub_issue(&spec, f, "Alert");
 	feed_close(f);
+	if (rc == 0 && o.notify != NULL)
+		rc = pub_notify("publish", o.notify, "index.atom");
 	return rc;
 }
 
@@ -31,7 +33,7 @@ const struct pub_cmd cmd_publish_entry = {
 	.usage = "--feed DIR --key PREFIX.key --area CODE[,CODE...] --priority normal|priority|emergency\n"
 	    "    [--plays N] [--interval SECONDS] [--effective TIME] [--expires DURATION|TIME]\n"
 	    "    [--title TEXT] [--sender NAME] [--language TAG] [--base-url URL]\n"
-	    "    [--area-desc TEXT] [--geocode-name NAME] [--text TEXT] [AUDIO.mp3]",
+	    "    [--area-desc TEXT] [--geocode-name NAME] [--text TEXT] [--notify URL] [AUDIO.mp3]",
 	.help = "Publishes a bulletin: copies the audio to DIR/audio/ID.mp3, writes the signed CAP\n"
 	    "message DIR/alerts/ID.xml(.minisig) and lists it in DIR/index.atom. Prints the\n"
 	    "new identifier on the last line.\n"
@@ -49,6 +51,8 @@ const struct pub_cmd cmd_publish_entry = {
 	    "  --area-desc  the areas in words, for people and other systems (default: the codes)\n"
 	    "  --geocode-name  the codes' scheme, CAP valueName (default loaxa:area)\n"
 	    "  --text       the bulletin's text (CAP description); without AUDIO.mp3 stations\n"
-	    "               speak the title and this text (libespeak-ng)\n",
+	    "               speak the title and this text (libespeak-ng)\n"
+	    "  --notify     once the files are in place, POST a wake-up to this push channel\n"
+	    "               publisher URL (nchan) so subscribed stations poll at once\n",
 	.exec = cmd_publish_exec,
 };

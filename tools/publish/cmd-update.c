@@ -9,7 +9,7 @@ cmd_update_exec(int argc, char **argv)
 {
 	struct pub_opts o;
 	char err[512];
-	if (pub_parse_options(&cmd_update_entry, OPT_FEED | OPT_KEY | OPT_MESSAGE, argc, argv, &o) != 0)
+	if (pub_parse_options(&cmd_update_entry, OPT_FEED | OPT_KEY | OPT_MESSAGE | OPT_NOTIFY, argc, argv, &o) != 0)
 		return 1;
 	if (o.help)
 		return pub_help(&cmd_update_entry);
@@ -34,6 +34,8 @@ cmd_update_exec(int argc, char **argv)
 		rc = pub_issue(&spec, f, "Update");
 	}
 	feed_close(f);
+	if (rc == 0 && o.notify != NULL)
+		rc = pub_notify("update", o.notify, "index.atom");
 	return rc;
 }
 

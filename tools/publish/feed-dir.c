@@ -62,6 +62,7 @@ static const struct option long_options[] = {
 	{ "area-desc", required_argument, NULL, 'D' },
 	{ "geocode-name", required_argument, NULL, 'G' },
 	{ "text", required_argument, NULL, 'T' },
+	{ "notify", required_argument, NULL, 'N' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -86,6 +87,7 @@ option_bit(int c)
 	case 'D': return OPT_AREA_DESC;
 	case 'G': return OPT_GEOCODE_NAME;
 	case 'T': return OPT_TEXT;
+	case 'N': return OPT_NOTIFY;
 	default: return 0;
 	}
 }
@@ -128,6 +130,7 @@ store_option(const struct pub_cmd *cmd, int c, const char *arg, struct pub_opts 
 	case 'D': o->area_desc = arg; break;
 	case 'G': o->geocode_name = arg; break;
 	case 'T': o->text = arg; break;
+	case 'N': o->notify = arg; break;
 	}
 	return 0;
 }

@@ -15,6 +15,7 @@ static const struct pub_cmd *const commands[] = {
 	&cmd_cancel_entry,
 	&cmd_list_entry,
 	&cmd_prune_entry,
+	&cmd_notify_entry,
 };
 
 static void

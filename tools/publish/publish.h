@@ -28,6 +28,7 @@ extern const struct pub_cmd cmd_update_entry;
 extern const struct pub_cmd cmd_cancel_entry;
 extern const struct pub_cmd cmd_list_entry;
 extern const struct pub_cmd cmd_prune_entry;
+extern const struct pub_cmd cmd_notify_entry;
 
 /* Prints "loaxa-publish: CMD: message" on stderr (one line); returns 1. */
 int pub_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -41,6 +42,7 @@ enum pub_opt {
 	OPT_EXPIRES = 1 << 7, OPT_TITLE = 1 << 8, OPT_SENDER = 1 << 9, OPT_KEEP = 1 << 10,
 	OPT_LANGUAGE = 1 << 11, OPT_BASE_URL = 1 << 12, OPT_AREA_DESC = 1 << 13,
 	OPT_GEOCODE_NAME = 1 << 14, OPT_TEXT = 1 << 15,
+	OPT_NOTIFY = 1 << 16,
 };
 #define OPT_MESSAGE (OPT_AREA | OPT_PRIORITY | OPT_PLAYS | OPT_INTERVAL | OPT_EFFECTIVE | \
 	OPT_EXPIRES | OPT_TITLE | OPT_SENDER | OPT_LANGUAGE | OPT_BASE_URL | OPT_AREA_DESC | \
@@ -52,6 +54,7 @@ enum pub_opt {
 struct pub_opts {
 	const char *feed, *key, *area, *priority, *effective, *expires, *title, *sender, *keep;
 	const char *language, *base_url, *area_desc, *geocode_name, *text;
+	const char *notify;	/* push channel publisher URL, or NULL */
 	int plays;		/* 0: not given */
 	int interval_s;		/* -1: not given */
 	bool help;
@@ -110,6 +113,10 @@ int feed_write_signed_cap(const struct feed *f, const char *id, const char *xml,
 /* 0 when the data's first MPEG audio frame header decodes (ID3v2 allowed);
  * name is for the message. */
 int audio_check_mp3(const char *name, const void *data, size_t len, char *err, size_t errlen);
+
+/* POSTs `what` to the push channel's publisher endpoint url (nchan) so that
+ * subscribed stations poll at once; 0, or 1 after printing why not. */
+int pub_notify(const char *cmd, const char *url, const char *what);
 
 /* Loads the officer's unencrypted secret key; 0 or 1 after printing why not. */
 int pub_load_key(const char *cmd, const char *path, struct minisign_seckey *sk);

@@ -97,6 +97,8 @@ def write_config(tmpdir, slots=(), device="default", volume=None, chime=None, bu
             item = "url = %s; keys = [ %s ];" % (_q(f["url"]), ", ".join(_q(k) for k in f["keys"]))
             if f.get("poll") is not None:
                 item += " poll = %d;" % f["poll"]
+            if f.get("push") is not None:
+                item += " push = %s;" % _q(f["push"])
             fl.append("  { %s }" % item)
         text.append("feeds = (\n%s\n);" % ",\n".join(fl))
     text.append("timetable = (\n%s\n);" % ",\n".join(_slot_text(s) for s in slots))
