@@ -164,13 +164,17 @@ setup(void **state)
 		{ "a", 0.2, 440 }, { "b", 0.2, 550 }, { "c", 1.0, 660 },
 		{ "op", 0.2, 770 }, { "prio", 0.2, 880 }, { "emerg", 0.2, 990 },
 	};
+	char cmd[2048];
+	size_t n = (size_t)snprintf(cmd, sizeof(cmd), "cd %s", w.dir);
 	for (size_t i = 0; i < sizeof(mp3s) / sizeof(mp3s[0]); i++)
-		if (run("cd %s && sox -n -r 22050 -c 1 -b 16 %s.wav synth %.1f sine %d vol 0.5 && "
-		    "lame --quiet -b 64 -m m %s.wav %s.mp3", w.dir, mp3s[i].name, mp3s[i].s,
-		    mp3s[i].hz, mp3s[i].name, mp3s[i].name) != 0) {
-			fprintf(stderr, "test_station: sox and lame are needed to make test audio\n");
-			return -1;
-		}
+		n += (size_t)snprintf(cmd + n, sizeof(cmd) - n,
+		    " && sox -n -r 22050 -c 1 -b 16 %s.wav synth %.1f sine %d vol 0.5"
+		    " && lame --quiet -b 64 -m m %s.wav %s.mp3", mp3s[i].name, mp3s[i].s,
+		    mp3s[i].hz, mp3s[i].name, mp3s[i].name);
+	if (run("%s", cmd) != 0) {
+		fprintf(stderr, "test_station: sox and lame are needed to make test audio\n");
+		return -1;
+	}
 	*state = &w;
 	return 0;
 }
@@ -596,9 +600,10 @@ after_a_restart_the_slot_resumes_at_the_item_that_had_not_completed(void **state
 	write_config(w, "", "{ name = \"day\"; days = \"mon-sun\"; start = \"10:00\"; "
 	    "end = \"10:30\"; program = [ \"file:a.mp3\", \"file:b.mp3\", \"file:c.mp3\" ]; }");
 	new_loop(w, "10:00:30");
-	/* The card stops taking audio a little into c.mp3 (a and b are 0.2 s). */
+	/* The card stops taking audio inside c.mp3 (a and b are 0.2 s, with the
+	 * encoder's padding at most 0.3 s each; c is 1 s). */
 	pthread_mutex_lock(&card.lock);
-	card.hold_after = 22050 * 6 / 10;
+	card.hold_after = 22050 * 8 / 10;
 	pthread_mutex_unlock(&card.lock);
 	start_station(w);
 	until_blocked(w);
