@@ -5,6 +5,7 @@
 
 #include "control/ctl.h"
 #include "control/protocol.h"
+#include "scheduler/notices.h"
 #include "scheduler/station.h"
 #include "scheduler/timetable.h"
 
@@ -40,8 +41,24 @@ slot_json(const struct slot_instance *si)
 	    "loop", s->loop, "program", program);
 }
 
+/* The operator's notices that air on date (in the slots' bulletins steps). */
 static json_t *
-day_json(const struct config *cfg, struct tm *tm)
+notices_json(struct notices *n, const char *date)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; n != NULL && i < notices_count(n); i++) {
+		const struct notice *no = notices_at(n, i);
+		if (notices_active_on(no, date))
+			json_array_append_new(arr, json_pack("{s:I,s:s,s:i,s:i}",
+			    "id", (json_int_t)no->id, "title", no->title,
+			    "times", no->times, "left", notices_left_on(no, date)));
+	}
+	return arr;
+}
+
+static json_t *
+day_json(const struct config *cfg, struct notices *notices, struct tm *tm)
 {
 	struct slot_instance slots[PLAN_MAX_SLOTS];
 	int y = tm->tm_year + 1900, m = tm->tm_mon + 1, d = tm->tm_mday;
@@ -53,9 +70,10 @@ day_json(const struct config *cfg, struct tm *tm)
 	for (size_t i = 0; i < n && i < PLAN_MAX_SLOTS; i++)
 		json_array_append_new(arr, slot_json(&slots[i]));
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
-	return json_pack("{s:s,s:s,s:o,s:o}", "date", date,
+	return json_pack("{s:s,s:s,s:o,s:o,s:o}", "date", date,
 	    "weekday", weekdays[tm->tm_wday],
-	    "exception", exc ? json_string(exc) : json_null(), "slots", arr);
+	    "exception", exc ? json_string(exc) : json_null(), "slots", arr,
+	    "notices", notices_json(notices, date));
 }
 
 static int
@@ -102,7 +120,7 @@ ctl_cmd_plan(const struct ctl_request *req, json_t *reply, char *err, size_t err
 		day.tm_mday += (int)i;
 		day.tm_isdst = -1;
 		mktime(&day);
-		json_array_append_new(arr, day_json(cfg, &day));
+		json_array_append_new(arr, day_json(cfg, station_notices(req->st), &day));
 	}
 	json_object_set_new(reply, "now", ctl_json_time(time(NULL)));
 	json_object_set_new(reply, "station", cfg->station.name ?

@@ -1,11 +1,13 @@
 /* queue: the bulletins waiting to air, read from the station's bulletins. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "bulletins/bulletins.h"
 #include "control/ctl.h"
 #include "control/protocol.h"
 #include "core/log.h"
+#include "scheduler/notices.h"
 #include "scheduler/station.h"
 
 #define QUEUE_MAX 256
@@ -33,5 +35,16 @@ ctl_cmd_queue(const struct ctl_request *req, json_t *reply, char *err, size_t er
 	}
 	free(list);
 	json_object_set_new(reply, "bulletins", arr);
+	/* The operator's notices still to air today, after the bulletins. */
+	struct notices *ns = station_notices(req->st);
+	char today[11];
+	json_t *due = json_array();
+	notices_day_of(time(NULL), today);
+	for (size_t i = 0; ns != NULL && i < notices_count(ns); i++) {
+		const struct notice *no = notices_at(ns, i);
+		if (notices_left_on(no, today) > 0)
+			json_array_append_new(due, notices_to_json(no, today));
+	}
+	json_object_set_new(reply, "notices", due);
 	return 0;
 }

@@ -137,6 +137,7 @@ dispatch(struct client *cl, const struct ctl_header *hdr)
 	struct ctl_request req = {
 		.st = cl->ctl->st, .ops = cl->ctl->ops, .ops_ctx = cl->ctl->ops_ctx,
 		.args = args,
+		.user = json_string_value(json_object_get(args, "user")),
 	};
 	json_t *reply = json_object();
 	if (exec(&req, reply, err, sizeof(err)) == 0) {

@@ -59,6 +59,12 @@ _Static_assert(sizeof(struct ctl_header) == CTL_HEADER_LEN, "packed header");
  *   play {"what":"FILE|playlist:NAME","now":bool}  stop {}  skip {}
  *   volume {"volume":0..100}  mute {"mute":bool,"all":bool}  reload {}
  *   test-tone {}
+ *   notice {"action":"list|add|edit|pause|resume|delete","id":N,"title":T,
+ *       "file":ABSOLUTE_PATH,"text":T,"first":DAY,"last":DAY,"times":N}
+ *   log-read {"date":"YYYY-MM-DD","kind":K,"result":R,"offset":N,"limit":N}
+ *   config {}  (the config file's text, read-only)
+ * Any request may name "user": a console's signed-in user, logged with
+ * what the request did.
  */
 #define CTL_COMMANDS(REQ, CLIENT) \
 	REQ(1, STATUS, status, "status", "") \
@@ -73,7 +79,12 @@ _Static_assert(sizeof(struct ctl_header) == CTL_HEADER_LEN, "packed header");
 	REQ(8, MUTE, mute, "mute", "[--all]") \
 	CLIENT(unmute, "unmute", "") \
 	REQ(9, RELOAD, reload, "reload", "") \
-	REQ(10, TEST_TONE, test_tone, "test-tone", "")
+	REQ(10, TEST_TONE, test_tone, "test-tone", "") \
+	REQ(11, NOTICE, notice, "notice", "[list] | add TITLE (--file FILE | --text TEXT) " \
+	    "[--from DAY] [--to DAY] [--times N] | edit ID [--title T] [--file F | " \
+	    "--text T] [--from DAY] [--to DAY] [--times N] | pause ID | resume ID | delete ID") \
+	REQ(12, LOG_READ, log_read, "log-read", "[DATE] [--kind K] [--result R]") \
+	REQ(13, CONFIG, config, "config", "")
 
 /* Expands to nothing: for the side of CTL_COMMANDS a user does not want. */
 #define CTL_NONE_(...)

@@ -16,6 +16,7 @@
 #include "core/loop.h"
 #include "core/playedlog.h"
 #include "core/util.h"
+#include "scheduler/notices.h"
 #include "playlists/m3u.h"
 #include "scheduler/station_int.h"
 
@@ -503,6 +504,11 @@ station_create_on(struct config *cfg, struct loop *loop,
 	st->bulletins = bulletins_create(cfg, loop, &hooks, lerr, sizeof(lerr));
 	if (st->bulletins == NULL)
 		log_err("bulletins: %s; no bulletin will be fetched or aired", lerr);
+	st->notices = notices_open(cfg->paths.state, lerr, sizeof(lerr));
+	if (st->notices == NULL)
+		log_err("%s; the operator's notices are unavailable", lerr);
+	else if (lerr[0])
+		log_warn("%s", lerr);
 	loop_on_clock_step(loop, clock_stepped, st);
 	if (st->prefs.muted)
 		log_notice("station is muted (loaxactl unmute to air again)");
@@ -549,6 +555,7 @@ station_destroy(struct station *st)
 		return;
 	loop_remove_fd(st->loop, player_event_fd(st->player));
 	bulletins_destroy(st->bulletins);
+	notices_close(st->notices);
 	player_destroy(st->player);
 	playedlog_close(st->log);
 	playlist_free(st->run.pl);
@@ -600,6 +607,12 @@ struct bulletins *
 station_bulletins(struct station *st)
 {
 	return st->bulletins;
+}
+
+struct notices *
+station_notices(struct station *st)
+{
+	return st->notices;
 }
 
 void

@@ -45,6 +45,8 @@ int station_test_tone(struct station *st, char *err, size_t errlen);
 const struct config *station_config(const struct station *st);
 /* The bulletin queue (NULL when it could not start), for loaxactl queue. */
 struct bulletins *station_bulletins(struct station *st);
+/* The operator's notices (NULL when the state folder is unusable). */
+struct notices *station_notices(struct station *st);
 /* fn runs after each as-played line is written (reports upward). */
 void station_on_played(struct station *st, void (*fn)(void *ctx), void *ctx);
 /* fn runs when what is on air may have changed: an item started or ended,

@@ -96,6 +96,7 @@ struct station {
 	struct player *player;
 	struct playedlog *log;
 	struct bulletins *bulletins;
+	struct notices *notices;	/* NULL: the state folder is unusable */
 	struct station_prefs prefs;
 	time_t started_at;
 	struct slot_run run;

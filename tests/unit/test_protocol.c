@@ -165,6 +165,9 @@ codes_keep_their_numbers(void **state)
 	/* Appending only: these numbers are on the wire of released versions. */
 	assert_int_equal(CTL_REQ_STATUS, 1);
 	assert_int_equal(CTL_REQ_TEST_TONE, 10);
+	assert_int_equal(CTL_REQ_NOTICE, 11);
+	assert_int_equal(CTL_REQ_LOG_READ, 12);
+	assert_int_equal(CTL_REQ_CONFIG, 13);
 	assert_int_equal(CTL_REPLY_OK, 100);
 	assert_int_equal(CTL_REPLY_ERROR, 101);
 	assert_int_equal(CTL_HEADER_LEN, 12);
@@ -177,11 +180,12 @@ static void
 command_table_lists_each_command_once(void **state)
 {
 	static const char *const wire[] = { NULL, "status", "plan", "queue", "play",
-		"stop", "skip", "volume", "mute", "reload", "test-tone" };
+		"stop", "skip", "volume", "mute", "reload", "test-tone", "notice",
+		"log-read", "config" };
 	size_t requests = 0;
 
 	(void)state;
-	assert_int_equal(CTL_REQ_LAST_, 10);
+	assert_int_equal(CTL_REQ_LAST_, 13);
 	for (size_t i = 0; i < ctl_ncommands; i++) {
 		const struct ctl_command_desc *d = &ctl_commands[i];
 		assert_ptr_equal(ctl_command_find(d->name), d);

@@ -65,6 +65,20 @@ print_program(const json_t *program)
 }
 
 static void
+print_notices(const json_t *notices)
+{
+	const json_t *no;
+	size_t i;
+
+	json_array_foreach(notices, i, no)
+		printf("  notice %lld \"%s\": %lld a day in the bulletins steps, %lld still today\n",
+		    (long long)json_integer_value(json_object_get(no, "id")),
+		    json_string_value(json_object_get(no, "title")),
+		    (long long)json_integer_value(json_object_get(no, "times")),
+		    (long long)json_integer_value(json_object_get(no, "left")));
+}
+
+static void
 print_day(const json_t *day)
 {
 	char a[16], b[16];
@@ -96,6 +110,7 @@ print_day(const json_t *day)
 		printf("%s\n", json_is_true(json_object_get(s, "loop")) ? " (loop)" : "");
 	}
 	print_timeline(day);
+	print_notices(json_object_get(day, "notices"));
 	printf("\n");
 }
 

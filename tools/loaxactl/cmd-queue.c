@@ -31,6 +31,28 @@ print_queue(const json_t *list)
 	}
 }
 
+/* The operator's notices still due today (they air after the bulletins). */
+static void
+print_notices(const json_t *list)
+{
+	const json_t *no;
+	size_t i;
+
+	if (json_array_size(list) == 0)
+		return;
+	printf("\nNotices still to air today:\n");
+	printf("%4s  %-10s  %s\n", "ID", "PLAYS LEFT", "TITLE");
+	json_array_foreach(list, i, no) {
+		char plays[24];
+		snprintf(plays, sizeof(plays), "%lld of %lld",
+		    (long long)json_integer_value(json_object_get(no, "left_today")),
+		    (long long)json_integer_value(json_object_get(no, "times")));
+		printf("%4lld  %-10s  %s\n",
+		    (long long)json_integer_value(json_object_get(no, "id")), plays,
+		    json_string_value(json_object_get(no, "title")));
+	}
+}
+
 static int
 exec_queue(struct ctl_client *c, int argc, char **argv)
 {
@@ -43,6 +65,7 @@ exec_queue(struct ctl_client *c, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	print_queue(json_object_get(reply, "bulletins"));
+	print_notices(json_object_get(reply, "notices"));
 	json_decref(reply);
 	return EXIT_OK;
 }
