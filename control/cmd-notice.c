@@ -66,6 +66,15 @@ id_arg(const json_t *args, unsigned *id, char *err, size_t errlen)
 	return 0;
 }
 
+/* The name stored with a notice: the console's user, else the Unix one. */
+static const char *
+web_user(const struct ctl_request *req)
+{
+	const char *named = json_string_value(json_object_get(req->args, "user"));
+
+	return named ? named : req->user;
+}
+
 static void
 list(struct notices *n, const char *today, json_t *reply)
 {
@@ -81,7 +90,7 @@ int
 ctl_cmd_notice(const struct ctl_request *req, json_t *reply, char *err, size_t errlen)
 {
 	struct notices *n = station_notices(req->st);
-	const char *action = NULL, *who = req->user ? req->user : "loaxactl";
+	const char *action = NULL, *who = req->user;
 	char today[11];
 	unsigned id = 0;
 	struct notice_spec spec;
@@ -101,7 +110,7 @@ ctl_cmd_notice(const struct ctl_request *req, json_t *reply, char *err, size_t e
 	}
 	if (strcmp(action, "add") == 0) {
 		if (spec_args(req->args, &spec, err, errlen) < 0 ||
-		    notices_add(n, &spec, req->user, today, &id, err, errlen) < 0)
+		    notices_add(n, &spec, web_user(req), today, &id, err, errlen) < 0)
 			return -1;
 		const struct notice *no = notices_get(n, id);
 		log_notice("notice %u \"%s\" added by %s: %s to %s, %d a day, %s", id,

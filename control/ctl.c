@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,15 @@ static ctl_cmd_fn *const handlers[CTL_REQ_LAST_ + 1] = {
 
 static const struct ctl_ops no_ops;
 
+/* Requests that leave no "NAME by USER" line: they change nothing, or (a
+ * notice) log what they did in more detail themselves. */
+static bool
+quiet(uint16_t code)
+{
+	return code == CTL_REQ_STATUS || code == CTL_REQ_PLAN || code == CTL_REQ_QUEUE ||
+	    code == CTL_REQ_NOTICE || code == CTL_REQ_LOG_READ || code == CTL_REQ_CONFIG;
+}
+
 struct client {
 	struct ctl *ctl;
 	int fd;
@@ -34,6 +44,7 @@ struct client {
 	char *out;		/* reply being sent */
 	size_t outlen, outoff;
 	bool close_after;	/* the reply said the stream is unusable */
+	char peer[64];		/* the connecting Unix user, for the log */
 	uint64_t timer;
 	struct client *next;
 };
@@ -51,6 +62,27 @@ struct ctl {
 };
 
 static void client_timeout(void *arg);
+
+#define WHO_MAX 160
+
+/* "alice" or "uid 1234" for the Unix user at the other end of fd. */
+static void
+peer_name(int fd, char *out, size_t len)
+{
+	struct ucred cred;
+	socklen_t sl = sizeof(cred);
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &sl) < 0) {
+		snprintf(out, len, "an unknown user");
+		return;
+	}
+	if (getpwuid_r(cred.uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(out, len, "%s", res->pw_name);
+	else
+		snprintf(out, len, "uid %u", (unsigned)cred.uid);
+}
 
 static void
 client_free(struct client *cl)
@@ -134,16 +166,28 @@ dispatch(struct client *cl, const struct ctl_header *hdr)
 		client_error(cl, "command not supported by this loaxad", false);
 		return;
 	}
+	/* Who acted: a console's signed-in user (given in the request) on
+	 * behalf of the Unix user connected, or that Unix user itself. */
+	const char *named = json_string_value(json_object_get(args, "user"));
+	char who[WHO_MAX];
+	if (named != NULL)
+		snprintf(who, sizeof(who), "%.64s (through %s)", named, cl->peer);
+	else
+		snprintf(who, sizeof(who), "%s", cl->peer);
 	struct ctl_request req = {
 		.st = cl->ctl->st, .ops = cl->ctl->ops, .ops_ctx = cl->ctl->ops_ctx,
-		.args = args,
-		.user = json_string_value(json_object_get(args, "user")),
+		.args = args, .user = who,
 	};
 	json_t *reply = json_object();
+	const char *name = ctl_code_name(hdr->code);
 	if (exec(&req, reply, err, sizeof(err)) == 0) {
+		/* Who acted, for the technician reading the journal later
+		 * (loaxa-web passes the signed-in user's name). */
+		if (!quiet(hdr->code))
+			log_notice("control: %s by %s", name, who);
 		client_queue_reply(cl, CTL_REPLY_OK, reply);
 	} else {
-		log_info("control: %s refused: %s", ctl_code_name(hdr->code), err);
+		log_info("control: %s by %s refused: %s", name, who, err);
 		client_error(cl, err[0] ? err : "command failed", false);
 	}
 	json_decref(reply);
@@ -252,6 +296,7 @@ on_accept(int fd, short revents, void *arg)
 		struct client *cl = xcalloc(1, sizeof(*cl));
 		cl->ctl = c;
 		cl->fd = cfd;
+		peer_name(cfd, cl->peer, sizeof(cl->peer));
 		cl->next = c->clients;
 		c->clients = cl;
 		c->nclients++;

@@ -58,8 +58,8 @@ struct ctl_request {
 	const struct ctl_ops *ops;	/* never NULL (all-NULL table instead) */
 	void *ops_ctx;
 	const json_t *args;		/* the request's object */
-	const char *user;		/* who asked, for the log ("user" in args;
-					 * loaxa-web's signed-in name), or NULL */
+	const char *user;		/* who asked, for the log: "lan (through
+					 * loaxa-web)" or the Unix user's name */
 };
 
 /*
