@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/confread.h"
+#include "core/config_web.h"
 #include "core/config_overlap.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -35,7 +36,7 @@
 
 static const char *const top_names[] = { "station", "paths", "audio", "feeds",
 	"relays", "timetable", "exceptions", "bulletins", "report", "log", "control",
-	NULL };
+	"web", NULL };
 static const char *const station_names[] = { "name", "areas", NULL };
 static const char *const paths_names[] = { "state", "cache", "played_log",
 	"playlists", "socket", NULL };
@@ -68,6 +69,7 @@ static const struct confread_place places[] = {
 	{ "in group 'report'", report_names },
 	{ "in group 'log'", log_names },
 	{ "in group 'control'", control_names },
+	{ "in group 'web'", config_web_names },
 };
 
 static bool
@@ -136,6 +138,7 @@ config_free(struct config *cfg)
 	free(cfg->report.url);
 	free(cfg->report.token_file);
 	free(cfg->control.group);
+	config_web_free(cfg);
 	free(cfg);
 }
 
@@ -169,6 +172,7 @@ config_defaults(void)
 	cfg->report.interval_s = DEF_REPORT_S;
 	cfg->log.keep_days = DEF_KEEP_DAYS;
 	cfg->control.group = xstrdup(CONFIG_DEFAULT_GROUP);
+	config_web_defaults(cfg);
 	return cfg;
 }
 
@@ -730,6 +734,7 @@ read_settings(struct confread *p, const config_setting_t *root)
 	if (parse_station(p, root) < 0 || parse_paths(p, root) < 0 ||
 	    parse_audio(p, root) < 0 || parse_relays(p, root) < 0 ||
 	    parse_feeds(p, root) < 0 || parse_small_groups(p, root) < 0 ||
+	    config_web_parse(p, root) < 0 ||
 	    parse_timetable(p, root) < 0 || parse_exceptions(p, root) < 0)
 		return -1;
 	return 0;

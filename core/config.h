@@ -117,6 +117,14 @@ struct config {
 	struct {
 		char *group;		/* Unix group allowed on the control socket */
 	} control;
+	struct {			/* loaxa-web, the operator's console */
+		char *listen;		/* "ADDR:PORT" */
+		char *users;		/* accounts file */
+		char *tls_cert, *tls_key;	/* "" = plain HTTP */
+		char *language;		/* "vi" or "en" */
+		double session_hours;	/* a session's life */
+		char *uploads;		/* recordings on their way to loaxad */
+	} web;
 };
 
 typedef void (*config_warn_fn)(void *ctx, const char *message);
