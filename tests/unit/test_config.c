@@ -201,7 +201,31 @@ example_config_loads_with_documented_defaults(void **state)
 	assert_int_equal(cfg->report.interval_s, 60);
 	assert_int_equal(cfg->log.keep_days, 30);
 	assert_string_equal(cfg->control.group, "loaxa");
+	assert_string_equal(cfg->web.listen, "0.0.0.0:8080");
+	assert_string_equal(cfg->web.users, "/etc/loaxa/web-users");
+	assert_string_equal(cfg->web.tls_cert, "");
+	assert_string_equal(cfg->web.language, "vi");
+	assert_true(cfg->web.session_hours == 12);
+	assert_string_equal(cfg->web.uploads, "/var/lib/loaxa-web/uploads");
 	config_free(cfg);
+}
+
+static void
+web_settings_are_checked_at_their_line(void **state)
+{
+	struct warnings w;
+
+	(void)state;
+	struct config *cfg = accept_text("web = { listen = \"127.0.0.1:9000\";\n"
+	    "  language = \"en\"; session_hours = 0.5; users = \"/x/u\"; };\n", &w);
+	assert_string_equal(cfg->web.listen, "127.0.0.1:9000");
+	assert_string_equal(cfg->web.language, "en");
+	assert_true(cfg->web.session_hours == 0.5);
+	config_free(cfg);
+	assert_refused("web = {\n language = \"fr\"; };\n", 2, "language");
+	assert_refused("web = {\n session_hours = 0; };\n", 2, "session_hours");
+	assert_refused("web = {\n tls_cert = \"/c.pem\"; };\n", 1, "tls_key");
+	assert_warned("web = {\n port = 80; };\n", 2, "port");
 }
 
 static void
@@ -991,6 +1015,7 @@ main(void)
 		cmocka_unit_test(steps_parse_to_kinds_and_arguments),
 		cmocka_unit_test(priorities_round_trip_by_name),
 		cmocka_unit_test(weekday_of_a_date_counts_from_monday),
+		cmocka_unit_test(web_settings_are_checked_at_their_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
