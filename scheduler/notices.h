@@ -22,7 +22,7 @@
 #define NOTICES_AUDIO_DIR	"notices"
 #define NOTICES_MAX		200	/* a commune's list, not a database */
 #define NOTICES_TITLE_MAX	200	/* bytes */
-#define NOTICES_TEXT_MAX	4000	/* bytes of text to speak */
+#define NOTICES_TEXT_MAX	2000	/* bytes of text to speak (a request is at most 4 KiB) */
 #define NOTICES_TIMES_MAX	24	/* airings a day */
 #define NOTICES_AUDIO_MAX	(64L * 1024 * 1024)	/* a recording's bytes */
 
