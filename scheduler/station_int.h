@@ -1,7 +1,6 @@
 /*
- * station_int: what the station's rooms share, and nothing outside
- * scheduler/station*.c, onair.c, program.c, breaks.c and operator.c includes
- * it. The rooms:
+ * station_int: what the station's rooms share; nothing else includes it but
+ * the station's own unit test (tests/unit/test_station.c). The rooms:
  *   station.c   the slot life cycle, the plan, replan, and fill: the one
  *               place that decides what airs now (its table what_airs[])
  *   onair.c     the in-flight table (items handed to the player) and the
