@@ -296,3 +296,27 @@ def test_a_province_of_stations_is_shown_a_page_at_a_time(tmp_path, pg, db, coll
     assert len(s.get_json("/api/stations")) == 300              # the API has them all
     body = s.request("/?filter=offline&page=2")[2].decode()
     assert body.count("<tr data-name=") == 50 and 'href="/?filter=offline&amp;page=1"' in body
+
+
+def test_alarms_name_a_station_that_did_not_air_an_emergency_within_five_minutes(
+        tmp_path, pg, db, collectors):
+    col = start_collector(tmp_path, db, collectors)
+    tokens = {n: col.addstation(n) for n in ("Xã Nhanh", "Xã Chậm", "Xã Im")}
+    pg_db = db.split("///")[1].split("?")[0]
+    pg.psql(pg_db, "UPDATE stations SET created_at = now() - interval '1 day'")
+
+    def line(station, minutes_ago, bulletin="KHAN-1", result="completed"):
+        t = time.strftime("%Y-%m-%dT%H:%M:%S.000%z", time.localtime(time.time() - 60 * minutes_ago))
+        return {"start": t[:-2] + ":" + t[-2:], "kind": "bulletin", "source": "/b.mp3",
+                "result": result, "bulletin": bulletin, "priority": "emergency",
+                "station": station}
+    assert col.post_ingest(tokens["Xã Nhanh"], [line("Xã Nhanh", 20)])[0] == 200
+    assert col.post_ingest(tokens["Xã Chậm"], [line("Xã Chậm", 10)])[0] == 200   # 10 min late
+    s = col.session("huyen", PASSWORD)
+    late = s.get_json("/api/alarms")["emergencies_late"]
+    assert [(a["bulletin"], a["stations"]) for a in late] == [("KHAN-1", ["Xã Chậm", "Xã Im"])]
+    body = s.request("/")[2].decode()
+    assert "Chưa phát bản tin khẩn cấp sau 5 phút" in body and "KHAN-1" in body
+    # An emergency aired a minute ago is not late yet.
+    assert col.post_ingest(tokens["Xã Nhanh"], [line("Xã Nhanh", 1, "KHAN-2")])[0] == 200
+    assert [a["bulletin"] for a in s.get_json("/api/alarms")["emergencies_late"]] == ["KHAN-1"]
