@@ -710,8 +710,16 @@ speak_text(struct feed *f)
 		reject_final(f, "no audio resource and no headline, description or instruction to speak");
 		return;
 	}
+	/* Logged first: "arrival to first spoken sample" is measured from here
+	 * (bench/speech_latency.py). */
+	log_info("bulletin %s: no audio, speaking its text in %s (%zu bytes)",
+	    f->alert->identifier, cap_info_language(in), strlen(text));
+	int64_t t0 = mono_ms();
 	char *path = speech_to_wav(f->b->speech, f->b->audio_dir, cap_info_language(in), text,
 	    err, sizeof(err));
+	if (path != NULL)
+		log_info("bulletin %s: text spoken into %s in %lld ms", f->alert->identifier, path,
+		    (long long)(mono_ms() - t0));
 	free(text);
 	if (path == NULL) {
 		snprintf(reason, sizeof(reason), "text not spoken: %s", err);

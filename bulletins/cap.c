@@ -395,6 +395,10 @@ parse_shape(struct parse_ctx *c, struct cap_area *area, const xmlNode *n, bool p
 	char *text = xml_text(n), why[160];
 	int rc;
 
+	if (text[0] == '\0') {
+		free(text);	/* NWS writes <polygon></polygon> for "none" */
+		return 0;
+	}
 	if (c->nshapes == MAX_SHAPES) {
 		free(text);
 		return fail(c, "CAP: more than %d polygons and circles in one <info>", MAX_SHAPES);

@@ -288,6 +288,10 @@ playedlog_format(const struct played_entry *e)
 	if (e->bulletin != NULL) {
 		set_str(obj, "bulletin", e->bulletin);
 		set_str(obj, "priority", e->priority);
+		if (e->language != NULL)
+			set_str(obj, "language", e->language);
+		if (e->speech)
+			json_object_set_new(obj, "speech", json_true());
 	}
 	if (e->reason != NULL)
 		set_str(obj, "reason", e->reason);

@@ -25,6 +25,8 @@ struct played_entry {
 	double played_s;
 	const char *bulletin;	/* CAP identifier or NULL */
 	const char *priority;	/* with bulletin */
+	const char *language;	/* with bulletin: its <info>'s language, or NULL */
+	bool speech;		/* with bulletin: its text was synthesised */
 };
 
 struct playedlog;

@@ -30,16 +30,25 @@ breaks_describe_bulletin(const struct station *st, const struct bulletin *b,
 	snprintf(meta->source, sizeof(meta->source), "%s", b->audio_path);
 	snprintf(meta->bulletin_key, sizeof(meta->bulletin_key), "%s", b->key);
 	snprintf(meta->bulletin_id, sizeof(meta->bulletin_id), "%s", b->identifier);
+	snprintf(meta->language, sizeof(meta->language), "%s", b->language ? b->language : "");
+	meta->speech = b->speech;
 	if (st->run.active)
 		snprintf(meta->slot, sizeof(meta->slot), "%s", st->run.name);
 }
 
-/* A test message is announced as one: a second of the 1 kHz test tone
- * goes before it, so no listener takes an exercise for a real warning. */
+/* A test message is announced as one, so no listener takes an exercise
+ * for a real warning: in speech ("Đây là bản tin thử nghiệm…", in the
+ * bulletin's language when loaxad has the words), or a second of the 1 kHz
+ * test tone when the announcement could not be synthesised. */
 void
 breaks_announce_if_test(struct station *st, const struct bulletin *b, struct timespec *start_at)
 {
 	struct player_item pi = { .source = SRC_TONE, .silence_s = 1.0, .volume = 100 };
+
+	if (b->announce_path != NULL) {
+		pi.source = SRC_FILE;
+		snprintf(pi.path, sizeof(pi.path), "%s", b->announce_path);
+	}
 
 	/* The announcement takes the bulletin's mark, if it had one. */
 	pi.start_at = *start_at;

@@ -31,6 +31,8 @@ onair_log_played(struct station *st, const struct air_item *it, const char *resu
 		.bulletin = it->is_bulletin ? it->bulletin_id : NULL,
 		.priority = it->is_bulletin && !it->no_priority ?
 		    priority_name(it->priority) : NULL,
+		.language = it->is_bulletin && it->language[0] ? it->language : NULL,
+		.speech = it->is_bulletin && it->speech,
 	};
 
 	if (it->kind == NULL)

@@ -60,6 +60,8 @@ struct air_item {
 	/* Bulletins only. */
 	char bulletin_key[256];
 	char bulletin_id[256];
+	char language[64];		/* "" when unknown */
+	bool speech;			/* its text was synthesised */
 	enum priority priority;
 	bool is_bulletin;
 	bool urgent;			/* part of an emergency break */

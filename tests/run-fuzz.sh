@@ -1,5 +1,6 @@
 #!/bin/sh
 # Runs each libFuzzer binary for SECONDS, starting from tests/fuzz/corpus/<name>/
+# (and, for fuzz_cap, the real messages in tests/data/cap-real/)
 # (copied to a temporary folder, so the tree stays clean; new inputs are dropped).
 # Fails if any target crashes, leaks or times out; the crashing input is kept in
 # build-fuzz/crashes/<name>/ and named in the output.
@@ -17,6 +18,11 @@ for bin in "$@"; do
 	mkdir -p "$work/corpus"
 	if [ -d "$here/fuzz/corpus/$name" ]; then
 		cp -R "$here/fuzz/corpus/$name/." "$work/corpus/"
+	fi
+	# The CAP messages real authorities published seed the CAP fuzzer too
+	# (tests/data/cap-real/SOURCES.md).
+	if [ "$name" = fuzz_cap ]; then
+		cp "$here"/data/cap-real/*.xml "$work/corpus/"
 	fi
 	crashes="build-fuzz/crashes/$name"
 	mkdir -p "$crashes"

@@ -17,6 +17,7 @@
 
 #include "bulletins/cap.h"
 #include "core/log.h"
+#include "core/util.h"
 
 /* Where the schema is: the repository's copy, found from the folder the
  * tests run in (make runs them at the top of the tree). */
@@ -317,6 +318,67 @@ cap_1_1_and_embedded_audio_are_read(void **state)
 	cap_free(a);
 }
 
+/* What authorities publish (tests/data/cap-real/SOURCES.md) reads as it is. */
+static struct cap_alert *
+parse_real(const char *name)
+{
+	char err[512], *path = xasprintf("tests/data/cap-real/%s", name);
+	size_t len;
+	char *xml = read_file_all(path, CAP_DEFAULT_MAX_BYTES, &len, err, sizeof(err));
+	if (xml == NULL)
+		fail_msg("%s", err);
+	struct cap_alert *a = cap_parse(xml, len, CAP_DEFAULT_MAX_BYTES, err, sizeof(err));
+	if (a == NULL)
+		fail_msg("%s refused: %s", name, err);
+	free(xml);
+	free(path);
+	return a;
+}
+
+static void
+real_messages_of_other_authorities_are_read(void **state)
+{
+	(void)state;
+	struct cap_alert *a = parse_real("eccc-wind-warning-en-fr.xml");
+	assert_int_equal(a->ninfos, 2);
+	assert_string_equal(a->infos[1].language, "fr-CA");
+	assert_string_equal(a->infos[1].headline, "avertissement de vent en vigueur");
+	assert_string_equal(a->infos[1].instruction, "");
+	assert_string_equal(a->infos[0].areas[0].geocodes[1].name, "profile:CAP-CP:Location:0.3");
+	assert_int_equal(a->infos[0].areas[0].polygons[0].npts, 24);
+	cap_free(a);
+
+	a = parse_real("ipaws-rmt-embedded-audio.xml");
+	const struct cap_resource *r = &a->infos[0].resources[0];
+	assert_string_equal(r->mime_type, "audio/x-ipaws-audio-mp3");
+	assert_int_equal(r->deref_len, 72932);	/* <size> says 98865: approximate */
+	assert_int_equal(r->deref[0], 0xff);	/* an MPEG frame */
+	assert_null(r->uri);
+	assert_int_equal(strlen(r->digest), 40);
+	cap_free(a);
+
+	a = parse_real("oasis-1.1-a3-earthquake-circle.xml");
+	assert_string_equal(a->version, "1.1");
+	assert_string_equal(cap_info_language(&a->infos[0]), "en-US");
+	assert_true(a->infos[0].areas[0].circles[0].radius_km == 0);
+	cap_free(a);
+
+	a = parse_real("nws-1.1-blizzard-warning-polygon.xml");
+	assert_int_equal(a->infos[0].areas[0].npolygons, 0);	/* <polygon></polygon> */
+	assert_string_equal(a->infos[0].areas[0].geocodes[0].name, "FIPS6");
+	cap_free(a);
+
+	a = parse_real("oasis-1.2-a4-amber-alert-en-es.xml");
+	assert_int_equal(a->ninfos, 2);
+	assert_string_equal(a->infos[1].language, "es-US");
+	cap_free(a);
+
+	a = parse_real("oasis-1.2-a2-thunderstorm-polygon.xml");
+	assert_int_equal(a->infos[0].areas[0].polygons[0].npts, 5);
+	assert_int_equal(a->infos[0].areas[0].ngeocodes, 3);
+	cap_free(a);
+}
+
 static void
 times_follow_the_cap_format(void **state)
 {
@@ -346,6 +408,7 @@ main(void)
 		cmocka_unit_test(external_entities_are_never_fetched_or_expanded),
 		cmocka_unit_test(built_message_parses_back_the_same),
 		cmocka_unit_test(cap_1_1_and_embedded_audio_are_read),
+		cmocka_unit_test(real_messages_of_other_authorities_are_read),
 		cmocka_unit_test(times_follow_the_cap_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
