@@ -1189,16 +1189,18 @@ apply_config(struct bulletins *b, const struct config *cfg)
 	for (size_t i = 0; i < b->nareas; i++)
 		b->areas[i] = xstrdup(cfg->station.areas[i]);
 	b->allow_test = cfg->bulletins.allow_test;
-	/* Until core/config.c carries them: the documented defaults. */
-	b->speak_text = true;
-	b->max_message = CAP_DEFAULT_MAX_BYTES;
-	b->has_location = false;
+	b->speak_text = cfg->bulletins.speak_text;
+	b->max_message = cfg->bulletins.max_message_size > 0
+	    ? (size_t)cfg->bulletins.max_message_size : CAP_DEFAULT_MAX_BYTES;
+	b->has_location = cfg->station.has_location;
+	b->location = (struct geo_point){ cfg->station.lat, cfg->station.lon };
 	for (size_t i = 0; i < b->nlanguages; i++)
 		free(b->languages[i]);
 	free(b->languages);
-	b->nlanguages = 1;
-	b->languages = xcalloc(1, sizeof(char *));
-	b->languages[0] = xstrdup("vi");
+	b->nlanguages = cfg->station.nlanguages;
+	b->languages = xcalloc(b->nlanguages + 1, sizeof(char *));
+	for (size_t i = 0; i < b->nlanguages; i++)
+		b->languages[i] = xstrdup(cfg->station.languages[i]);
 	b->default_lifetime_s = cfg->bulletins.default_lifetime_s > 0
 	    ? cfg->bulletins.default_lifetime_s : POLICY_DEFAULT_LIFETIME_S;
 	b->retry_max_s = cfg->bulletins.retry_max_s > 0

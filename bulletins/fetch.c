@@ -40,6 +40,7 @@ struct transfer {
 	int redirects;
 	void (*on_data)(void *arg, const char *data, size_t len);
 	bool too_big;
+	long long announced;		/* the response's Content-Length, -1 if none */
 	bool write_failed;
 	uint64_t fail_timer;	/* set when failing before curl saw it */
 	struct fetch_result res;
@@ -214,6 +215,13 @@ header_cb(char *data, size_t size, size_t nmemb, void *userp)
 		free(t->res.etag);
 		free(t->res.last_modified);
 		t->res.etag = t->res.last_modified = NULL;
+		t->announced = -1;
+	} else if ((v = header_value(data, n, "Content-Length")) != NULL) {
+		/* Kept to say both sizes when it is too large. */
+		char *end;
+		long long len = strtoll(v, &end, 10);
+		t->announced = *end == '\0' && len >= 0 ? len : -1;
+		free(v);
 	} else if ((v = header_value(data, n, "ETag")) != NULL) {
 		free(t->res.etag);
 		t->res.etag = v;
@@ -420,11 +428,9 @@ finish(struct transfer *t, CURLcode rc)
 	r->status = code;
 	if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		/* Both sizes: the server's when it said one, else "more than". */
-		curl_off_t cl = -1;
-		curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-		if (cl > t->max_size)
+		if (t->announced > t->max_size)
 			snprintf(r->err, sizeof(r->err), "too large: %lld bytes, limit %lld",
-			    (long long)cl, t->max_size);
+			    t->announced, t->max_size);
 		else
 			snprintf(r->err, sizeof(r->err), "too large: more than %lld bytes, limit %lld",
 			    t->max_size, t->max_size);
@@ -498,6 +504,7 @@ fetch_start(struct fetcher *f, const struct fetch_request *req,
 	t->origin = xstrdup(req->url);
 	copy_origins(t, req);
 	t->max_size = req->max_size > 0 ? req->max_size : POLICY_DOC_MAX;
+	t->announced = -1;
 	t->out_fd = -1;
 	t->done = done;
 	t->arg = arg;

@@ -26,6 +26,10 @@
 #define DEF_PREROLL_MS	1500
 #define DEF_POLL_S	15
 #define DEF_RETRY_MAX_S	60	/* an alert must not wait longer for a failing feed */
+#define DEF_LANGUAGE	"vi"
+#define DEF_MAX_MESSAGE	(4 * 1024 * 1024)	/* an IPAWS message with its audio: ~0.5 MB */
+#define MIN_MAX_MESSAGE	4096
+#define MAX_MAX_MESSAGE	(64 * 1024 * 1024)
 #define DEF_REPORT_S	60
 #define DEF_KEEP_DAYS	30
 
@@ -37,7 +41,7 @@
 static const char *const top_names[] = { "station", "paths", "audio", "feeds",
 	"relays", "timetable", "exceptions", "bulletins", "report", "log", "control",
 	"web", NULL };
-static const char *const station_names[] = { "name", "areas", NULL };
+static const char *const station_names[] = { "name", "areas", "location", "languages", NULL };
 static const char *const paths_names[] = { "state", "cache", "played_log",
 	"playlists", "socket", NULL };
 static const char *const audio_names[] = { "device", "volume", "chime",
@@ -51,7 +55,7 @@ static const char *const exc_slot_names[] = { "name", "start", "end", "volume",
 	"loop", "program", NULL };
 static const char *const exception_names[] = { "date", "mode", "slots", NULL };
 static const char *const bulletins_names[] = { "allow_test", "default_lifetime",
-	"retry_max", NULL };
+	"retry_max", "speak_text", "max_message_size", NULL };
 static const char *const report_names[] = { "url", "interval", "token_file", NULL };
 static const char *const log_names[] = { "keep_days", NULL };
 static const char *const control_names[] = { "group", NULL };
@@ -111,6 +115,7 @@ config_free(struct config *cfg)
 	free(cfg->dir);
 	free(cfg->station.name);
 	free_strv(cfg->station.areas, cfg->station.nareas);
+	free_strv(cfg->station.languages, cfg->station.nlanguages);
 	free(cfg->paths.state);
 	free(cfg->paths.cache);
 	free(cfg->paths.played_log);
@@ -167,6 +172,8 @@ config_defaults(void)
 	cfg->bulletins.allow_test = false;
 	cfg->bulletins.default_lifetime_s = CONFIG_DEFAULT_LIFETIME_S;
 	cfg->bulletins.retry_max_s = DEF_RETRY_MAX_S;
+	cfg->bulletins.speak_text = true;
+	cfg->bulletins.max_message_size = DEF_MAX_MESSAGE;
 	cfg->report.url = xstrdup("");
 	cfg->report.token_file = xstrdup("");
 	cfg->report.interval_s = DEF_REPORT_S;
@@ -174,6 +181,53 @@ config_defaults(void)
 	cfg->control.group = xstrdup(CONFIG_DEFAULT_GROUP);
 	config_web_defaults(cfg);
 	return cfg;
+}
+
+/* station.location = [ LAT, LON ] and station.languages. */
+static int
+parse_station_place(struct confread *p, const config_setting_t *g)
+{
+	struct config *cfg = p->cfg;
+	const config_setting_t *loc = config_setting_get_member(g, "location");
+
+	if (loc != NULL) {
+		double v[2];
+		if (!config_setting_is_array(loc) || config_setting_length(loc) != 2)
+			return confread_fail(p, loc, "'location' in group 'station' must be [ LATITUDE, "
+			    "LONGITUDE ] in degrees, not %s", confread_type_desc(loc));
+		for (int i = 0; i < 2; i++) {
+			const config_setting_t *e = config_setting_get_elem(loc, i);
+			int t = config_setting_type(e);
+			if (t != CONFIG_TYPE_FLOAT && t != CONFIG_TYPE_INT)
+				return confread_fail(p, e, "'location' in group 'station' must hold numbers "
+				    "(degrees), not %s", confread_type_desc(e));
+			v[i] = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(e)
+			    : (double)config_setting_get_int(e);
+		}
+		if (v[0] < -90 || v[0] > 90 || v[1] < -180 || v[1] > 180)
+			return confread_fail(p, loc, "'location' in group 'station': [ %g, %g ] is not a "
+			    "latitude (-90..90) and longitude (-180..180)", v[0], v[1]);
+		cfg->station.has_location = true;
+		cfg->station.lat = v[0];
+		cfg->station.lon = v[1];
+	}
+	if (confread_opt_strings(p, g, "languages", "group 'station'", &cfg->station.languages,
+	    &cfg->station.nlanguages) < 0)
+		return -1;
+	const config_setting_t *l = config_setting_get_member(g, "languages");
+	if (l != NULL && cfg->station.nlanguages == 0)
+		return confread_fail(p, l, "'languages' in group 'station' is empty (leave it out for "
+		    "the default [ \"%s\" ])", DEF_LANGUAGE);
+	for (size_t i = 0; i < cfg->station.nlanguages; i++)
+		if (!config_language_tag_ok(cfg->station.languages[i]))
+			return confread_fail(p, l, "'languages' in group 'station': \"%s\" is not a "
+			    "language tag like \"vi\" or \"en-US\"", cfg->station.languages[i]);
+	if (cfg->station.nlanguages == 0) {
+		cfg->station.languages = xcalloc(2, sizeof(char *));
+		cfg->station.languages[0] = xstrdup(DEF_LANGUAGE);
+		cfg->station.nlanguages = 1;
+	}
+	return 0;
 }
 
 static int
@@ -184,13 +238,19 @@ parse_station(struct confread *p, const config_setting_t *root)
 
 	if (confread_opt_group(p, root, "station", &g) < 0)
 		return -1;
-	if (!g)
+	if (!g) {
+		p->cfg->station.languages = xcalloc(2, sizeof(char *));
+		p->cfg->station.languages[0] = xstrdup(DEF_LANGUAGE);
+		p->cfg->station.nlanguages = 1;
 		return 0;
+	}
 	confread_check_members(p, g, station_names, "in group 'station'");
 	if (confread_opt_string(p, g, "name", where, &p->cfg->station.name) < 0)
 		return -1;
-	return confread_opt_strings(p, g, "areas", where, &p->cfg->station.areas,
-	    &p->cfg->station.nareas);
+	if (confread_opt_strings(p, g, "areas", where, &p->cfg->station.areas,
+	    &p->cfg->station.nareas) < 0)
+		return -1;
+	return parse_station_place(p, g);
 }
 
 static int
@@ -434,7 +494,11 @@ parse_small_groups(struct confread *p, const config_setting_t *root)
 		    confread_opt_int(p, b, "default_lifetime", "group 'bulletins'", 1, INT_MAX,
 			&cfg->bulletins.default_lifetime_s) < 0 ||
 		    confread_opt_int(p, b, "retry_max", "group 'bulletins'", 1, DEF_RETRY_MAX_S,
-			&cfg->bulletins.retry_max_s) < 0)
+			&cfg->bulletins.retry_max_s) < 0 ||
+		    confread_opt_bool(p, b, "speak_text", "group 'bulletins'",
+			&cfg->bulletins.speak_text) < 0 ||
+		    confread_opt_int(p, b, "max_message_size", "group 'bulletins'", MIN_MAX_MESSAGE,
+			MAX_MAX_MESSAGE, &cfg->bulletins.max_message_size) < 0)
 			return -1;
 	}
 	if (r) {

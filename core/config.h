@@ -74,8 +74,12 @@ struct config {
 	char *dir;		/* absolute folder relative paths were resolved against */
 	struct {
 		char *name;
-		char **areas;
+		char **areas;		/* "VALUE" or "NAME=VALUE" (a geocode's valueName) */
 		size_t nareas;
+		char **languages;	/* in order of preference; default { "vi" } */
+		size_t nlanguages;
+		bool has_location;	/* location given: CAP polygons/circles can match */
+		double lat, lon;	/* WGS 84 degrees */
 	} station;
 	struct {
 		char *state;
@@ -103,6 +107,8 @@ struct config {
 	size_t nexceptions;
 	struct {
 		bool allow_test;	/* air CAP status "Test" messages */
+		bool speak_text;	/* a CAP info without audio is spoken (libespeak-ng) */
+		int max_message_size;	/* bytes of a CAP message, embedded audio included */
 		int default_lifetime_s;	/* a bulletin without <expires> lives this long */
 		int retry_max_s;	/* a failing feed waits at most max(poll, this), <= 60 */
 	} bulletins;

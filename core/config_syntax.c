@@ -335,3 +335,16 @@ priority_from_name(const char *s)
 			return (int)i;
 	return -1;
 }
+
+bool
+config_language_tag_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 35 || !isalpha((unsigned char)s[0]))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-')
+			return false;
+	return true;
+}

@@ -9,6 +9,7 @@
 #ifndef LOAXA_CONFIG_SYNTAX_H
 #define LOAXA_CONFIG_SYNTAX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define DAY_S 86400
@@ -53,6 +54,9 @@ int config_parse_date(const char *s, int *year, int *month, int *day);
 char *config_parse_origin(const char *s, const char **why);
 /* Parses one program step such as "file:/x.mp3"; 0 or -1 with err. */
 int config_parse_step(const char *s, struct step *out, char *err, size_t errlen);
+/* A language tag as CAP writes them ("vi", "vi-VN", "fr-CA"): letters, digits
+ * and hyphens, a letter first, at most 35 characters. */
+bool config_language_tag_ok(const char *s);
 /* Frees what config_parse_step allocated in step (not step itself). */
 void config_step_clear(struct step *step);
 const char *priority_name(enum priority p);

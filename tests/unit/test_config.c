@@ -240,7 +240,40 @@ empty_config_gives_defaults_and_no_slots(void **state)
 	assert_string_equal(cfg->audio.device, "default");
 	assert_int_equal(cfg->nslots, 0);
 	assert_int_equal(cfg->nfeeds, 0);
+	/* Text-only bulletins are spoken; Vietnamese first; no place known. */
+	assert_true(cfg->bulletins.speak_text);
+	assert_int_equal(cfg->bulletins.max_message_size, 4 * 1024 * 1024);
+	assert_int_equal(cfg->station.nlanguages, 1);
+	assert_string_equal(cfg->station.languages[0], "vi");
+	assert_false(cfg->station.has_location);
 	config_free(cfg);
+}
+
+static void
+station_place_languages_and_speech_are_stored(void **state)
+{
+	struct warnings w;
+	struct config *cfg = accept_text(
+	    "station = { areas = [ \"87\", \"SAME=006037\" ]; location = [ 10.45, 105.0 ];\n"
+	    "            languages = [ \"vi\", \"en-US\" ]; };\n"
+	    "bulletins = { speak_text = false; max_message_size = 65536; };\n", &w);
+
+	(void)state;
+	assert_int_equal(w.n, 0);
+	assert_string_equal(cfg->station.areas[1], "SAME=006037");
+	assert_true(cfg->station.has_location);
+	assert_true(cfg->station.lat == 10.45 && cfg->station.lon == 105.0);
+	assert_int_equal(cfg->station.nlanguages, 2);
+	assert_string_equal(cfg->station.languages[1], "en-US");
+	assert_false(cfg->bulletins.speak_text);
+	assert_int_equal(cfg->bulletins.max_message_size, 65536);
+	config_free(cfg);
+	assert_refused("station = {\n location = [ 10.45 ];\n};\n", 2, "LATITUDE, LONGITUDE");
+	assert_refused("station = {\n location = [ 100.0, 5.0 ];\n};\n", 2, "latitude");
+	assert_refused("station = {\n location = [ \"10\", \"5\" ];\n};\n", 2, "numbers");
+	assert_refused("station = {\n languages = [ ];\n};\n", 2, "empty");
+	assert_refused("station = {\n languages = [ \"vi VN\" ];\n};\n", 2, "language tag");
+	assert_refused("bulletins = {\n max_message_size = 100;\n};\n", 2, "max_message_size");
 }
 
 static void
@@ -986,6 +1019,7 @@ main(void)
 		cmocka_unit_test(example_config_loads_with_documented_defaults),
 		cmocka_unit_test(empty_config_gives_defaults_and_no_slots),
 		cmocka_unit_test(all_optional_groups_are_stored),
+		cmocka_unit_test(station_place_languages_and_speech_are_stored),
 		cmocka_unit_test(syntax_error_is_refused_at_its_line),
 		cmocka_unit_test(wrong_type_is_refused),
 		cmocka_unit_test(impossible_times_are_refused),

@@ -16,6 +16,7 @@
 
 #include "bulletins/minisign.h"
 #include "bulletins/policy.h"
+#include "core/config_syntax.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -98,18 +99,6 @@ set_areas(const char *cmd, const struct pub_opts *o, struct cap_info *info)
 			free(codes);
 	}
 	return rc;
-}
-
-static bool
-language_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 35 || !isalpha((unsigned char)s[0]))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-')
-			return false;
-	return true;
 }
 
 static char *
@@ -359,7 +348,7 @@ plan_message(const struct bulletin_spec *s, struct feed *f, const char *msg_type
 		return pub_error(s->cmd, "--sender \"%s\": CAP forbids spaces and commas", o->sender);
 	const char *lang = o->language ? o->language : base && base->language ? base->language
 	    : PUB_DEFAULT_LANGUAGE;
-	if (!language_ok(lang))
+	if (!config_language_tag_ok(lang))
 		return pub_error(s->cmd, "--language %s: want a language tag like vi-VN or en-US", lang);
 	if (o->text != NULL && (o->text[0] == '\0' || strlen(o->text) > MAX_TEXT))
 		return pub_error(s->cmd, "--text must have 1 to %d bytes", MAX_TEXT);

@@ -60,13 +60,14 @@ def _slot_text(s):
 
 def write_config(tmpdir, slots=(), device="default", volume=None, chime=None, buffer_ms=None,
                  fade_ms=None, preroll_ms=None, station="Test station", areas=("87",),
-                 feeds=(), playlists=None, extra="", name="loaxa.conf"):
+                 feeds=(), playlists=None, extra="", name="loaxa.conf", station_extra=""):
     """Writes tmpdir/loaxa.conf (DESIGN.md's contract) and returns its path.
 
     paths.* all live in tmpdir: state/, cache/, played.jsonl, playlists/ (or
     `playlists`: {NAME: [paths]} written as NAME.m3u), loaxad.sock. Settings left
     None are omitted so the daemon's defaults apply. feeds: [{url, keys, poll}].
-    extra: raw libconfig text appended at the end.
+    extra: raw libconfig text appended at the end; station_extra: raw settings
+    inside station = { ... } (languages, location).
     """
     d = Path(tmpdir)
     for sub in ("state", "cache", "playlists"):
@@ -81,7 +82,8 @@ def write_config(tmpdir, slots=(), device="default", volume=None, chime=None, bu
     if chime is not None:
         audio.append("chime = %s;" % _q(chime))
     text = [
-        "station = { name = %s; areas = [ %s ]; };" % (_q(station), ", ".join(_q(a) for a in areas)),
+        "station = { name = %s; areas = [ %s ]; %s};" % (_q(station), ", ".join(_q(a) for a in areas),
+                                                         station_extra + " " if station_extra else ""),
         "paths = {",
         "  state = %s;" % _q(d / "state"),
         "  cache = %s;" % _q(d / "cache"),
