@@ -209,6 +209,49 @@ def test_audio_with_id3_tag_is_accepted(officer, tmp_path, feed):
     default_publish(feed, officer, tagged)
 
 
+def test_text_only_bulletin_with_language_area_words_and_absolute_uris(officer, audio, feed):
+    """What standard CAP consumers read: <language>, a human areaDesc, a named
+    geocode, absolute resource URIs; --text without audio is a text-only CAP."""
+    ident = publish(feed, officer, audio, "--area", "30280", "--priority", "priority",
+                    "--language", "en-US", "--area-desc", "Xã Tân Thạnh, huyện Cao Lãnh",
+                    "--geocode-name", "VN:commune", "--base-url",
+                    "https://bulletins.example.gov.vn/loaxa")
+    root = cap_of(feed, ident)
+    assert schema_valid(feed / "alerts" / f"{ident}.xml")[0]
+    info = root.find(f"{CAP}info")
+    assert info.findtext(f"{CAP}language") == "en-US"
+    area = info.find(f"{CAP}area")
+    assert area.findtext(f"{CAP}areaDesc") == "Xã Tân Thạnh, huyện Cao Lãnh"
+    assert [(g.findtext(f"{CAP}valueName"), g.findtext(f"{CAP}value"))
+            for g in area.iter(f"{CAP}geocode")] == [("VN:commune", "30280")]
+    assert info.find(f"{CAP}resource").findtext(f"{CAP}uri") == \
+        f"https://bulletins.example.gov.vn/loaxa/audio/{ident}.mp3"
+
+    # The folder's base_url file serves when the option is not given.
+    (feed / "base_url").write_text("https://cdn.example.gov.vn/p/\n")
+    text_id = run("publish", "--feed", feed, "--key", f"{officer}.key", "--area", "30280",
+                  "--priority", "emergency", "--title", "Cảnh báo lũ", "--text",
+                  "Nước sông đang lên nhanh.").stdout.strip().splitlines()[-1]
+    root = cap_of(feed, text_id)
+    assert schema_valid(feed / "alerts" / f"{text_id}.xml")[0]
+    info = root.find(f"{CAP}info")
+    assert info.findtext(f"{CAP}language") == "vi-VN"
+    assert info.findtext(f"{CAP}headline") == "Cảnh báo lũ"
+    assert info.findtext(f"{CAP}description") == "Nước sông đang lên nhanh."
+    assert info.find(f"{CAP}resource") is None
+    assert not (feed / "audio" / f"{text_id}.mp3").exists()
+    assert f"alerts/{text_id}.xml" in index_hrefs(feed)
+    with_audio = publish(feed, officer, audio, "--area", "30280", "--priority", "normal")
+    assert cap_of(feed, with_audio).find(f"{CAP}info").find(f"{CAP}resource").findtext(
+        f"{CAP}uri") == f"https://cdn.example.gov.vn/p/audio/{with_audio}.mp3"
+    # An update of the text-only bulletin stays text-only.
+    upd = run("update", "--feed", feed, "--key", f"{officer}.key", "--expires", "2h",
+              text_id).stdout.strip().splitlines()[-1]
+    info = cap_of(feed, upd).find(f"{CAP}info")
+    assert info.find(f"{CAP}resource") is None
+    assert info.findtext(f"{CAP}description") == "Nước sông đang lên nhanh."
+
+
 # ---- update, cancel, list, prune ----
 
 def test_update_references_original_and_replaces_its_entry(officer, audio, tmp_path, feed):
@@ -347,6 +390,10 @@ def bad_cases(tmp_path, officer, audio, ident):
         "expires in past": ["publish", "--key", key, *base, "--expires",
                             "2001-01-01T00:00:00+07:00", audio],
         "bad effective": ["publish", "--key", key, *base, "--effective", "later", audio],
+        "bad language": ["publish", "--key", key, *base, "--language", "vi VN", audio],
+        "bad base url": ["publish", "--key", key, *base, "--base-url", "ftp://x/", audio],
+        "empty text": ["publish", "--key", key, *base, "--text", ""],
+        "two-line area desc": ["publish", "--key", key, *base, "--area-desc", "a\nb", audio],
         "unknown option": ["publish", "--key", key, *base, "--colour", "red", audio],
         "update unknown id": ["update", "--key", key, "no-such-id"],
         "update bad audio": ["update", "--key", key, ident, text],
@@ -372,7 +419,9 @@ def test_refusals_name_the_problem(tmp_path, officer, audio, feed, populated):
     cases = bad_cases(tmp_path, officer, audio, populated)
     expect = {"not mp3 (text)": "not MP3", "missing key": "key", "bad priority": "priority",
               "update unknown id": "unknown ID", "cancel unknown id": "unknown ID",
-              "no area": "--area", "bad expires": "--expires"}
+              "no area": "--area", "bad expires": "--expires", "bad language": "--language",
+              "bad base url": "--base-url", "empty text": "--text",
+              "no audio": "--text"}
     for name, word in expect.items():
         cmd, rest = cases[name][0], cases[name][1:]
         res = run(cmd, "--feed", feed, *rest, check=False)

@@ -24,6 +24,8 @@ Measuring (harness.analysis):
         the level fell from 90 % to 10 %: abrupt stop ~ one 10 ms window, a linear
         fade of F s ~ 0.8 F.
     leading_silence_s(samples, rate)
+    speech_seconds(samples, rate) -> (seconds of sound, distinct 50 Hz pitch bins):
+        speech moves through many, a tone stays in one
 
 ALSA capture (harness.alsa, fixtures alsa_capture / paced_alsa_capture):
     AlsaCapture(home, slave="null"|"pulse") writes home/.asoundrc defining PCM
@@ -68,7 +70,8 @@ means: keep it short; mark long tests @pytest.mark.slow.
 
 from .alsa import AlsaCapture, CaptureSegment, PCM_NAME  # noqa: F401
 from .analysis import (Segment, db, envelope, fade_out, freqs_in_order,  # noqa: F401
-                       leading_silence_s, level, matches_freqs, tone_segments, to_mono)
+                       leading_silence_s, level, matches_freqs, speech_seconds,
+                       tone_segments, to_mono)
 from .audio import (Wav, make_corrupt_mp3, make_mono_tone, make_non_audio,  # noqa: F401
                     make_sequence_mp3, make_sequence_wav, make_tone, make_truncated_mp3,
                     make_wav, read_raw, read_wav, wav_to_mp3)

@@ -194,3 +194,20 @@ def leading_silence_s(samples, rate, silence_db=-40.0):
     x = to_mono(samples)
     loud = np.nonzero(np.abs(x) >= 10 ** (silence_db / 20.0))[0]
     return None if len(loud) == 0 else loud[0] / float(rate)
+
+
+def speech_seconds(samples, rate, window_s=0.03, floor_db=-40.0, bin_hz=50):
+    """(seconds of sound, how many pitches it went through): speech keeps moving
+    (dozens of 50 Hz bins of dominant frequency), a tone stays in one or two."""
+    x = to_mono(samples).astype(np.float64) / 32768.0
+    n = int(rate * window_s)
+    voiced, pitches = 0, set()
+    for i in range(0, len(x) - n, n):
+        w = x[i:i + n]
+        rms = np.sqrt(np.mean(w * w))
+        if rms <= 0 or 20 * np.log10(rms) < floor_db:
+            continue
+        spec = np.abs(np.fft.rfft(w * np.hanning(n)))
+        voiced += 1
+        pitches.add(int(np.argmax(spec) * rate / n // bin_hz))
+    return voiced * window_s, len(pitches)
