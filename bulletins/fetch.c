@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,17 +11,22 @@
 #include <curl/curl.h>
 
 #include "bulletins/policy.h"
+#include "core/curl_loop.h"
 #include "core/log.h"
 #include "core/loop.h"
 
 #define MAX_REDIRECTS 3
 #define CONNECT_TIMEOUT_S 10
 #define DOC_TIMEOUT_S 60
-#define AUDIO_TIMEOUT_S 1800
+#define AUDIO_TIMEOUT_MIN_S 120		/* audio: this plus its size at ... */
+#define AUDIO_FAIR_BPS (16 * 1024)	/* ... this rate, ... */
+#define AUDIO_TIMEOUT_MAX_S 1800	/* ... at most this */
 #define AUDIO_LOW_SPEED_BPS 1024	/* slower than this ... */
 #define AUDIO_LOW_SPEED_S 60		/* ... for this long aborts */
 #define STREAM_KEEPIDLE_S 60		/* a silent push channel is probed after this, */
 #define STREAM_KEEPINTVL_S 20		/* then this often */
+#define ERROR_BODY_MAX (64 * 1024)	/* an error page or redirect body is never longer */
+#define HEADERS_MAX (64 * 1024)		/* the headers of one answer */
 
 struct transfer {
 	struct fetcher *f;
@@ -39,6 +43,9 @@ struct transfer {
 	int out_fd;
 	int redirects;
 	void (*on_data)(void *arg, const char *data, size_t len);
+	long long wire;		/* bytes of every answer so far: bodies, error pages, headers */
+	long long header_bytes;	/* of the answer now arriving */
+	long long error_bytes;	/* body bytes of non-2xx answers */
 	bool too_big;
 	long long announced;		/* the response's Content-Length, -1 if none */
 	bool write_failed;
@@ -54,82 +61,27 @@ struct transfer {
 
 struct fetcher {
 	struct loop *loop;
-	CURLM *multi;
-	uint64_t timer;
+	struct curl_loop *cl;
 	uint64_t next_id;
 	struct transfer *transfers;
 };
 
-static void process_done(struct fetcher *f);
+static void on_done(void *arg, CURL *easy, CURLcode rc);
 
-/* --- curl <-> loop glue --------------------------------------------- */
-
-static void
-on_socket_ready(int fd, short revents, void *arg)
+const char *
+fetch_error_name(enum fetch_error e)
 {
-	struct fetcher *f = arg;
-	int running, ev = 0;
-
-	if (revents & POLLIN)
-		ev |= CURL_CSELECT_IN;
-	if (revents & POLLOUT)
-		ev |= CURL_CSELECT_OUT;
-	if (revents & (POLLERR | POLLHUP | POLLNVAL))
-		ev |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(f->multi, fd, ev, &running);
-	process_done(f);
-}
-
-static int
-socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct fetcher *f = userp;
-	short ev = 0;
-
-	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		if (socketp != NULL)
-			loop_remove_fd(f->loop, s);
-		curl_multi_assign(f->multi, s, NULL);
-		return 0;
+	switch (e) {
+	case FETCH_OK: return "ok";
+	case FETCH_NOT_FOUND: return "not found";
+	case FETCH_HTTP: return "HTTP error";
+	case FETCH_TOO_BIG: return "oversize";
+	case FETCH_TIMEOUT: return "timeout";
+	case FETCH_NETWORK: return "network error";
+	case FETCH_REFUSED: return "refused";
+	case FETCH_LOCAL: return "local error";
 	}
-	if (what & CURL_POLL_IN)
-		ev |= POLLIN;
-	if (what & CURL_POLL_OUT)
-		ev |= POLLOUT;
-	if (socketp == NULL) {
-		loop_add_fd(f->loop, s, ev, on_socket_ready, f);
-		curl_multi_assign(f->multi, s, f);
-	} else {
-		loop_modify_fd(f->loop, s, ev);
-	}
-	return 0;
-}
-
-static void
-on_curl_timer(void *arg)
-{
-	struct fetcher *f = arg;
-	int running;
-
-	f->timer = 0;
-	curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	process_done(f);
-}
-
-/* curl forbids calling socket_action from here: arm a loop timer instead. */
-static int
-timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct fetcher *f = userp;
-
-	(void)multi;
-	if (f->timer != 0)
-		loop_cancel_timer(f->loop, f->timer);
-	f->timer = 0;
-	if (timeout_ms >= 0)
-		f->timer = loop_add_timer(f->loop, timeout_ms, on_curl_timer, f);
-	return 0;
+	return "error";
 }
 
 /* --- body and headers ------------------------------------------------ */
@@ -149,16 +101,27 @@ write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	struct transfer *t = userp;
 	size_t n = size * nmemb;
 
-	if (!response_is_body(t))
-		return n;	/* error pages and redirect bodies are dropped */
-	if (t->on_data != NULL) {
+	if (t->on_data != NULL && response_is_body(t)) {
+		/* A stream (a push channel): no size, its reader bounds lines. */
 		t->res.size += (long long)n;
 		t->on_data(t->arg, data, n);
 		return n;
 	}
-	if (t->res.size + (long long)n > t->max_size) {
+	/* Every byte counts, kept or not: an endless error page must not be
+	 * read for as long as the server cares to send it. */
+	t->wire += (long long)n;
+	if (t->wire > t->max_size + ERROR_BODY_MAX + HEADERS_MAX ||
+	    t->res.size + (long long)n > t->max_size) {
 		t->too_big = true;
 		return 0;	/* aborts the transfer */
+	}
+	if (!response_is_body(t)) {
+		t->error_bytes += (long long)n;
+		if (t->error_bytes > ERROR_BODY_MAX) {
+			t->too_big = true;
+			return 0;
+		}
+		return n;	/* error pages and redirect bodies are dropped */
 	}
 	t->res.size += (long long)n;
 	policy_digest_update(&t->digest, data, n);
@@ -210,17 +173,30 @@ header_cb(char *data, size_t size, size_t nmemb, void *userp)
 	size_t n = size * nmemb;
 	char *v;
 
+	t->wire += (long long)n;
+	t->header_bytes += (long long)n;
+	if (t->header_bytes > HEADERS_MAX ||
+	    t->wire > t->max_size + ERROR_BODY_MAX + HEADERS_MAX) {
+		t->too_big = true;
+		return 0;
+	}
 	if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
 		/* A new response (after a redirect or 100): forget the old one's. */
 		free(t->res.etag);
 		free(t->res.last_modified);
 		t->res.etag = t->res.last_modified = NULL;
 		t->announced = -1;
+		t->res.date = 0;
+		t->header_bytes = (long long)n;
 	} else if ((v = header_value(data, n, "Content-Length")) != NULL) {
 		/* Kept to say both sizes when it is too large. */
 		char *end;
 		long long len = strtoll(v, &end, 10);
 		t->announced = *end == '\0' && len >= 0 ? len : -1;
+		free(v);
+	} else if ((v = header_value(data, n, "Date")) != NULL) {
+		time_t d = curl_getdate(v, NULL);
+		t->res.date = d > 0 ? d : 0;
 		free(v);
 	} else if ((v = header_value(data, n, "ETag")) != NULL) {
 		free(t->res.etag);
@@ -242,6 +218,16 @@ scheme_of(const char *url)
 	return c != NULL ? strndup(url, (size_t)(c - url)) : xstrdup("");
 }
 
+/* Audio gets time in proportion to its size, so one slow download cannot
+ * hold its place for half an hour when it is small. */
+static long
+audio_timeout_s(long long max_size)
+{
+	long long s = AUDIO_TIMEOUT_MIN_S + max_size / AUDIO_FAIR_BPS;
+
+	return s > AUDIO_TIMEOUT_MAX_S ? AUDIO_TIMEOUT_MAX_S : (long)s;
+}
+
 static int
 setup_easy(struct transfer *t, const struct fetch_request *req)
 {
@@ -250,11 +236,13 @@ setup_easy(struct transfer *t, const struct fetch_request *req)
 
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0 &&
 	    strcmp(scheme, "file") != 0) {
+		t->res.error = FETCH_REFUSED;
 		snprintf(t->res.err, sizeof(t->res.err), "refused URL scheme in %s", t->origin);
 		goto out;
 	}
 	t->easy = curl_easy_init();
 	if (t->easy == NULL) {
+		t->res.error = FETCH_LOCAL;
 		snprintf(t->res.err, sizeof(t->res.err), "curl_easy_init failed");
 		goto out;
 	}
@@ -281,7 +269,7 @@ setup_easy(struct transfer *t, const struct fetch_request *req)
 		curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, (long)STREAM_KEEPIDLE_S);
 		curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, (long)STREAM_KEEPINTVL_S);
 	} else {
-		curl_easy_setopt(e, CURLOPT_TIMEOUT, req->audio ? (long)AUDIO_TIMEOUT_S
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, req->audio ? audio_timeout_s(t->max_size)
 		    : (long)DOC_TIMEOUT_S);
 		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_size);
 	}
@@ -320,7 +308,7 @@ static void
 transfer_free(struct transfer *t)
 {
 	if (t->easy != NULL) {
-		curl_multi_remove_handle(t->f->multi, t->easy);
+		curl_loop_remove(t->f->cl, t->easy);
 		curl_easy_cleanup(t->easy);
 	}
 	if (t->fail_timer != 0)
@@ -360,6 +348,7 @@ deliver(struct transfer *t)
 		unlink(t->out_path);
 	if (t->res.ok && t->out_fd >= 0 && fsync(t->out_fd) != 0) {
 		t->res.ok = false;
+		t->res.error = FETCH_LOCAL;
 		snprintf(t->res.err, sizeof(t->res.err), "%s: fsync: %s", t->out_path,
 		    strerror(errno));
 		unlink(t->out_path);
@@ -393,7 +382,6 @@ follow_redirect(struct transfer *t, char *reason, size_t reasonlen)
 	if (policy_resolve_uri(t->url, target, &origins, &resolved, reason,
 	    reasonlen) != 0)
 		return false;
-	curl_multi_remove_handle(t->f->multi, t->easy);
 	free(t->url);
 	t->url = resolved;
 	t->res.size = 0;
@@ -411,11 +399,30 @@ follow_redirect(struct transfer *t, char *reason, size_t reasonlen)
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, scheme);
 	curl_easy_setopt(t->easy, CURLOPT_REDIR_PROTOCOLS_STR, scheme);
 	free(scheme);
-	if (curl_multi_add_handle(t->f->multi, t->easy) != CURLM_OK) {
+	if (curl_loop_add(t->f->cl, t->easy, on_done, t) != 0) {
 		snprintf(reason, reasonlen, "cannot restart the transfer");
 		return false;
 	}
 	return true;
+}
+
+static enum fetch_error
+error_of(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		return FETCH_TIMEOUT;
+	case CURLE_FILESIZE_EXCEEDED:
+		return FETCH_TOO_BIG;
+	case CURLE_FILE_COULDNT_READ_FILE:
+		return FETCH_NOT_FOUND;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return FETCH_REFUSED;
+	case CURLE_OUT_OF_MEMORY:
+		return FETCH_LOCAL;
+	default:
+		return FETCH_NETWORK;
+	}
 }
 
 static void
@@ -427,6 +434,7 @@ finish(struct transfer *t, CURLcode rc)
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
 	r->status = code;
 	if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+		r->error = FETCH_TOO_BIG;
 		/* Both sizes: the server's when it said one, else "more than". */
 		if (t->announced > t->max_size)
 			snprintf(r->err, sizeof(r->err), "too large: %lld bytes, limit %lld",
@@ -435,39 +443,33 @@ finish(struct transfer *t, CURLcode rc)
 			snprintf(r->err, sizeof(r->err), "too large: more than %lld bytes, limit %lld",
 			    t->max_size, t->max_size);
 	} else if (t->write_failed) {
-		/* err already set */
+		r->error = FETCH_LOCAL;	/* err already set */
 	} else if (rc != CURLE_OK) {
+		r->error = error_of(rc);
 		snprintf(r->err, sizeof(r->err), "%s", t->errbuf[0] ? t->errbuf
 		    : curl_easy_strerror(rc));
 	} else if (code >= 300 && code < 400 && code != 304) {
 		char reason[sizeof(r->err)];
 		if (follow_redirect(t, reason, sizeof(reason)))
 			return;
+		r->error = FETCH_REFUSED;
 		snprintf(r->err, sizeof(r->err), "%s", reason);
 	} else if (code == 304) {
 		r->ok = r->not_modified = true;
 	} else if (code == 0 || (code >= 200 && code < 300)) {
 		r->ok = true;
 	} else {
+		r->error = code == 404 || code == 410 ? FETCH_NOT_FOUND : FETCH_HTTP;
 		snprintf(r->err, sizeof(r->err), "HTTP %ld", code);
 	}
 	deliver(t);
 }
 
 static void
-process_done(struct fetcher *f)
+on_done(void *arg, CURL *easy, CURLcode rc)
 {
-	CURLMsg *msg;
-	int left;
-
-	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		struct transfer *t = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-		if (t != NULL)
-			finish(t, msg->data.result);
-	}
+	(void)easy;
+	finish(arg, rc);
 }
 
 static void
@@ -516,6 +518,7 @@ fetch_start(struct fetcher *f, const struct fetch_request *req,
 		t->out_path = xstrdup(req->out_path);
 		t->out_fd = open(req->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (t->out_fd < 0) {
+			t->res.error = FETCH_LOCAL;
 			snprintf(t->res.err, sizeof(t->res.err), "%s: %s", req->out_path,
 			    strerror(errno));
 			goto fail;
@@ -523,7 +526,8 @@ fetch_start(struct fetcher *f, const struct fetch_request *req,
 	}
 	if (setup_easy(t, req) != 0)
 		goto fail;
-	if (curl_multi_add_handle(f->multi, t->easy) != CURLM_OK) {
+	if (curl_loop_add(f->cl, t->easy, on_done, t) != 0) {
+		t->res.error = FETCH_LOCAL;
 		snprintf(t->res.err, sizeof(t->res.err), "cannot start the transfer");
 		goto fail;
 	}
@@ -551,23 +555,13 @@ fetch_cancel(struct fetcher *f, uint64_t id)
 struct fetcher *
 fetch_create(struct loop *loop, char *err, size_t errlen)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "libcurl initialisation failed");
+	struct curl_loop *cl = curl_loop_create(loop, err, errlen);
+
+	if (cl == NULL)
 		return NULL;
-	}
 	struct fetcher *f = xcalloc(1, sizeof(*f));
 	f->loop = loop;
-	f->multi = curl_multi_init();
-	if (f->multi == NULL) {
-		snprintf(err, errlen, "curl_multi_init failed");
-		free(f);
-		curl_global_cleanup();
-		return NULL;
-	}
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, socket_cb);
-	curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+	f->cl = cl;
 	return f;
 }
 
@@ -578,9 +572,6 @@ fetch_destroy(struct fetcher *f)
 		return;
 	while (f->transfers != NULL)
 		fetch_cancel(f, f->transfers->id);
-	if (f->timer != 0)
-		loop_cancel_timer(f->loop, f->timer);
-	curl_multi_cleanup(f->multi);
+	curl_loop_destroy(f->cl);
 	free(f);
-	curl_global_cleanup();
 }

@@ -10,9 +10,15 @@
  * followed here (at most 3) and only to the feed's origin or one its
  * allow_origins lists (bulletins/policy.c decides), connect
  * timeout 10 s, total 60 s for documents, longer for audio with a
- * low-speed limit, a size cap enforced while receiving, conditional GETs
- * (If-None-Match / If-Modified-Since). Content is not trusted here: the
- * caller verifies signatures and digests; Content-Type is not checked.
+ * low-speed limit, a size cap enforced while receiving over every byte of
+ * every answer (error pages, redirect bodies and headers count too),
+ * conditional GETs (If-None-Match / If-Modified-Since). Content is not
+ * trusted here: the caller verifies signatures and digests; Content-Type
+ * is not checked.
+ *
+ * The interface is a request in and a result out (bytes or a file, the
+ * HTTP status, a typed error code), so that the transfers can move to
+ * another process without their callers changing.
  */
 #ifndef LOAXA_FETCH_H
 #define LOAXA_FETCH_H
@@ -20,16 +26,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 struct loop;
 struct fetcher;
 struct policy_origins;
 
+/* Why a transfer did not deliver a body; callers decide on the code, never
+ * on the text of err. */
+enum fetch_error {
+	FETCH_OK = 0,		/* 2xx, a file read, or 304 */
+	FETCH_NOT_FOUND,	/* 404 or 410, or a file:// path that does not exist */
+	FETCH_HTTP,		/* any other non-2xx answer: see status */
+	FETCH_TOO_BIG,		/* more bytes than max_size, or an oversize error page */
+	FETCH_TIMEOUT,		/* connect, total or low-speed limit reached */
+	FETCH_NETWORK,		/* name lookup, connection, TLS, a truncated answer */
+	FETCH_REFUSED,		/* a redirect that policy refuses, or too many; a bad scheme */
+	FETCH_LOCAL,		/* this station's side: writing out_path, starting curl */
+};
+
+/* "oversize", "timeout"...: for logs and status lines. */
+const char *fetch_error_name(enum fetch_error e);
+
 struct fetch_request {
 	const char *url;
 	const char *etag, *last_modified;	/* validators of a previous copy, or NULL */
 	long long max_size;			/* bytes; larger bodies fail */
-	bool audio;				/* long timeout, low-speed limit */
+	bool audio;				/* low-speed limit; timeout from max_size */
 	const char *out_path;			/* write the body here; NULL: in memory */
 	const char *ca_file;			/* PEM CAs trusted instead of the system store, or NULL */
 	const struct policy_origins *origins;	/* where redirects may lead (copied);
@@ -42,16 +65,18 @@ struct fetch_request {
 };
 
 struct fetch_result {
-	bool ok;		/* 200 (or a file read), or 304 */
+	enum fetch_error error;
+	bool ok;		/* error == FETCH_OK */
 	bool not_modified;	/* 304: body empty, keep the old copy */
-	long status;		/* HTTP status, 0 for file:// */
+	long status;		/* HTTP status of the last answer, 0 for file:// or none */
+	time_t date;		/* the last answer's Date header, 0 if none (not trusted) */
 	char *body;		/* memory mode: NUL-terminated body */
 	size_t len;
 	long long size;		/* bytes of body received */
 	char *etag, *last_modified;	/* of this response, or NULL */
 	char *final_url;	/* after redirects: base for relative URIs */
 	char sha256[65], sha1[41];	/* hex digests of the body */
-	char err[256];		/* when !ok: "HTTP 503", "timeout ...", ... */
+	char err[256];		/* when !ok, for people: "HTTP 503", "timeout ...", ... */
 };
 
 /* r and its strings are freed after the callback returns. */

@@ -9,6 +9,7 @@
 
 #include <curl/curl.h>
 
+#include "core/origin.h"
 #include "core/util.h"
 
 /* Copies s without leading/trailing whitespace into out; false if it does not fit. */
@@ -317,43 +318,6 @@ policy_check(const struct cap_alert *a, const struct policy_settings *s,
 		v->outcome = POLICY_ACCEPT;
 }
 
-/* "scheme://host:port" of u, port defaulted from the scheme, lowercase:
- * the form core/config.c stores allow_origins in. Hosts are compared
- * case-insensitively (DNS names are), so both sides are lowercased here. */
-static int
-url_origin(CURLU *u, char *out, size_t outlen)
-{
-	char *scheme = NULL, *host = NULL, *port = NULL;
-	int r = -1;
-
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-		return -1;
-	curl_url_get(u, CURLUPART_HOST, &host, 0);	/* file: may have none */
-	curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-	if (snprintf(out, outlen, "%s://%s:%s", scheme, host ? host : "",
-	    port ? port : "") < (int)outlen)
-		r = 0;
-	for (char *c = out; r == 0 && *c != '\0'; c++)
-		*c = (char)tolower((unsigned char)*c);
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	return r;
-}
-
-/* Origin of url, or -1 if it is not a URL. */
-static int
-origin_of(const char *url, char *out, size_t outlen)
-{
-	CURLU *u = curl_url();
-	int r = -1;
-
-	if (u != NULL && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK)
-		r = url_origin(u, out, outlen);
-	curl_url_cleanup(u);
-	return r;
-}
-
 static bool
 has_scheme(const char *origin, const char *scheme)
 {
@@ -420,17 +384,15 @@ policy_resolve_uri(const char *base, const char *href,
 		goto done;
 	}
 	/* Setting a URL on a handle holding one resolves it as relative. */
+	/* The origin judged is the one of the very string fetched. */
 	if (href == NULL || curl_url_set(u, CURLUPART_URL, href, 0) != CURLUE_OK ||
-	    url_origin(u, got, sizeof(got)) != 0) {
+	    curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK ||
+	    origin_of(url, got, sizeof(got)) != 0) {
 		snprintf(reason, reasonlen, "malformed URI \"%s\"", href ? href : "");
 		goto done;
 	}
 	if (!origin_permitted(want, got, origins, why, sizeof(why))) {
 		snprintf(reason, reasonlen, "refused URI %s: %s", href, why);
-		goto done;
-	}
-	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
-		snprintf(reason, reasonlen, "malformed URI \"%s\"", href);
 		goto done;
 	}
 	*out = strdup(url);

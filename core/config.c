@@ -11,6 +11,7 @@
 #include "core/config_web.h"
 #include "core/config_overlap.h"
 #include "core/log.h"
+#include "core/origin.h"
 #include "core/util.h"
 #include "playlists/m3u.h"
 
@@ -398,7 +399,7 @@ parse_feed_allow_origins(struct confread *p, const config_setting_t *g,
 		const config_setting_t *e = config_setting_is_aggregate(list) ?
 		    config_setting_get_elem(list, (unsigned)i) : list;
 		const char *why = NULL;
-		char *o = config_parse_origin(f->allow_origins[i], &why);
+		char *o = origin_parse_entry(f->allow_origins[i], &why);
 		if (o == NULL)
 			return confread_fail(p, e, "allow_origins entry \"%s\" in feed '%s' %s",
 			    f->allow_origins[i], f->url, why);

@@ -1,6 +1,5 @@
 #include "core/config_syntax.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -159,74 +158,6 @@ config_parse_date(const char *s, int *y, int *m, int *d)
 	if (*y < 1970 || *m < 1 || *m > 12 || *d < 1)
 		return -1;
 	return *d <= mdays[*m - 1] + (*m == 2 && leap_year(*y)) ? 0 : -1;
-}
-
-/* ---------------------------------------------------------------- *
- * Origins
- */
-
-char *
-config_parse_origin(const char *s, const char **why)
-{
-	bool https = strncasecmp(s, "https://", 8) == 0;
-	size_t hlen;
-	long port = https ? 443 : 80;
-
-	if (!https && strncasecmp(s, "http://", 7) != 0) {
-		*why = "must start with http:// or https://";
-		return NULL;
-	}
-	const char *host = s + (https ? 8 : 7);
-	if (strchr(host, '@') != NULL) {
-		*why = "must not carry a user name or password";
-		return NULL;
-	}
-	if (host[0] == '[') {	/* an IPv6 address, or nothing */
-		hlen = strspn(host + 1, "0123456789abcdefABCDEF:.") + 1;
-		hlen = hlen > 1 && host[hlen] == ']' ? hlen + 1 : 0;
-	} else {
-		hlen = strspn(host, "abcdefghijklmnopqrstuvwxyz"
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_");
-	}
-	const char *rest = host + hlen;
-	if (*rest == ':') {
-		size_t digits = strspn(rest + 1, "0123456789");
-		port = digits > 0 && digits <= 5 ? strtol(rest + 1, NULL, 10) : 0;
-		if (port < 1 || port > 65535) {
-			*why = "has no valid port (1 to 65535)";
-			return NULL;
-		}
-		rest += 1 + digits;
-	}
-	if (*rest == '/')
-		rest++;
-	if (hlen == 0 || *rest != '\0') {
-		*why = "must be only scheme://host or scheme://host:port, without a "
-		    "path, query or user name";
-		return NULL;
-	}
-	char ip6[INET6_ADDRSTRLEN];
-	if (host[0] == '[') {	/* written as libcurl writes it: [2001:db8::1] */
-		struct in6_addr a6;
-		if (hlen - 2 >= sizeof(ip6)) {
-			*why = "is not a valid IPv6 address";
-			return NULL;
-		}
-		memcpy(ip6, host + 1, hlen - 2);
-		ip6[hlen - 2] = '\0';
-		if (inet_pton(AF_INET6, ip6, &a6) != 1) {
-			*why = "is not a valid IPv6 address";
-			return NULL;
-		}
-		inet_ntop(AF_INET6, &a6, ip6, sizeof(ip6));
-		host = ip6;
-		hlen = strlen(ip6);
-	}
-	char *out = xasprintf("%s://%s%.*s%s:%ld", https ? "https" : "http",
-	    host == ip6 ? "[" : "", (int)hlen, host, host == ip6 ? "]" : "", port);
-	for (char *c = out; *c != '\0'; c++)
-		*c = (char)tolower((unsigned char)*c);
-	return out;
 }
 
 /* ---------------------------------------------------------------- *

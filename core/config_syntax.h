@@ -47,11 +47,6 @@ const char *config_day_name(int d);
 int config_weekday(int year, int month, int day);
 /* "YYYY-MM-DD", an existing date from 1970 on; 0, or -1 if not. */
 int config_parse_date(const char *s, int *year, int *month, int *day);
-/* An origin "scheme://host[:port][/]" (http or https, as in allow_origins)
- * in the form bulletins/policy.c compares origins in: "scheme://host:port",
- * lowercase, the scheme's port filled in, IPv6 as libcurl writes it. A new
- * string, or NULL with why ("must start with http:// or https://"). */
-char *config_parse_origin(const char *s, const char **why);
 /* Parses one program step such as "file:/x.mp3"; 0 or -1 with err. */
 int config_parse_step(const char *s, struct step *out, char *err, size_t errlen);
 /* A language tag as CAP writes them ("vi", "vi-VN", "fr-CA"): letters, digits

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,13 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 
 #include "bulletins/bulletins.h"
 #include "control/ctl.h"
 #include "control/protocol.h"
+#include "core/curl_loop.h"
 #include "core/log.h"
 #include "core/playedlog.h"
 #include "core/util.h"
@@ -32,7 +31,6 @@
 #define KICK_DELAY_MS		500	/* gathers the lines of one event */
 #define TRANSFER_TIMEOUT_S	30L
 #define SHUTDOWN_WAIT_MS	3000
-#define MAX_SOCKETS		8
 #define MAX_FEEDS		32
 
 /* How far the collector acknowledged one log file. Rotated files keep their
@@ -44,6 +42,7 @@ struct cursor_entry {
 };
 
 struct transfer {
+	struct report *r;
 	CURL *easy;
 	char *body;
 	struct curl_slist *headers;
@@ -59,10 +58,8 @@ struct report {
 	char *url, *station_name, *state_dir, *log_path, *cursor_path;
 	char *auth;		/* "Authorization: Bearer …" from report.token_file, or NULL */
 	int interval_s;
-	CURLM *multi;
-	uint64_t curl_timer, tick_timer, send_timer;
-	int fds[MAX_SOCKETS];
-	size_t nfds;
+	struct curl_loop *cl;
+	uint64_t tick_timer, send_timer;
 	struct cursor_entry *cursor;
 	size_t ncursor;
 	/* The batch in flight: which file and where it ends. */
@@ -75,6 +72,8 @@ struct report {
 };
 
 static void schedule_send(struct report *r, int64_t ms);
+static void transfer_done(void *arg, CURL *easy, CURLcode code);
+static void transfer_free(struct report *r, struct transfer *t);
 
 /* ---- cursor file ---- */
 
@@ -276,6 +275,7 @@ transfer_start(struct report *r, const char *url, char *body, size_t len)
 	char ua[64];
 
 	snprintf(ua, sizeof(ua), "loaxad/%s", LOAXA_VERSION);
+	t->r = r;
 	t->body = body;
 	t->easy = curl_easy_init();
 	t->headers = curl_slist_append(NULL, "Content-Type: application/x-ndjson");
@@ -293,8 +293,11 @@ transfer_start(struct report *r, const char *url, char *body, size_t len)
 	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->errbuf);
 	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, discard_body);
-	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
-	curl_multi_add_handle(r->multi, t->easy);
+	if (curl_loop_add(r->cl, t->easy, transfer_done, t) != 0) {
+		log_warn("report: cannot start a transfer to %s; tried again later", url);
+		transfer_free(r, t);
+		return NULL;
+	}
 	return t;
 }
 
@@ -303,7 +306,7 @@ transfer_free(struct report *r, struct transfer *t)
 {
 	if (t == NULL)
 		return;
-	curl_multi_remove_handle(r->multi, t->easy);
+	curl_loop_remove(r->cl, t->easy);
 	curl_easy_cleanup(t->easy);
 	curl_slist_free_all(t->headers);
 	free(t->body);
@@ -403,99 +406,21 @@ batch_done(struct report *r, CURLcode code)
 }
 
 static void
-check_done(struct report *r)
+transfer_done(void *arg, CURL *easy, CURLcode code)
 {
-	CURLMsg *msg;
-	int left;
-
-	while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		struct transfer *t;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-		CURLcode code = msg->data.result;
-		if (t == r->batch) {
-			batch_done(r, code);
-		} else if (t == r->heartbeat) {
-			r->heartbeat = NULL;
-			curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
-			if (code != CURLE_OK || t->status < 200 || t->status >= 300)
-				log_debug("report: heartbeat to %s failed", r->url);
-			transfer_free(r, t);
-		}
-	}
-}
-
-/* ---- curl multi on the event loop ---- */
-
-static void
-on_curl_fd(int fd, short revents, void *arg)
-{
-	struct report *r = arg;
-	int running, mask = 0;
-
-	if (revents & POLLIN)
-		mask |= CURL_CSELECT_IN;
-	if (revents & POLLOUT)
-		mask |= CURL_CSELECT_OUT;
-	if (revents & (POLLERR | POLLHUP))
-		mask |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(r->multi, fd, mask, &running);
-	check_done(r);
-}
-
-static void
-on_curl_timer(void *arg)
-{
-	struct report *r = arg;
-	int running;
-
-	r->curl_timer = 0;
-	curl_multi_socket_action(r->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(r);
-}
-
-static int
-curl_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct report *r = userp;
-	short events = (what & CURL_POLL_IN ? POLLIN : 0) | (what & CURL_POLL_OUT ? POLLOUT : 0);
+	struct transfer *t = arg;
+	struct report *r = t->r;
 
 	(void)easy;
-	if (what == CURL_POLL_REMOVE) {
-		for (size_t i = 0; i < r->nfds; i++) {
-			if (r->fds[i] == s) {
-				loop_remove_fd(r->loop, s);
-				r->fds[i] = r->fds[--r->nfds];
-				break;
-			}
-		}
-		return 0;
+	if (t == r->batch) {
+		batch_done(r, code);
+	} else if (t == r->heartbeat) {
+		r->heartbeat = NULL;
+		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
+		if (code != CURLE_OK || t->status < 200 || t->status >= 300)
+			log_debug("report: heartbeat to %s failed", r->url);
+		transfer_free(r, t);
 	}
-	if (socketp != NULL) {
-		loop_modify_fd(r->loop, s, events);
-		return 0;
-	}
-	if (r->nfds == MAX_SOCKETS)
-		return -1;
-	r->fds[r->nfds++] = s;
-	loop_add_fd(r->loop, s, events, on_curl_fd, r);
-	curl_multi_assign(r->multi, s, r);
-	return 0;
-}
-
-static int
-curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct report *r = userp;
-
-	(void)multi;
-	if (r->curl_timer != 0)
-		loop_cancel_timer(r->loop, r->curl_timer);
-	r->curl_timer = 0;
-	if (timeout_ms >= 0)
-		r->curl_timer = loop_add_timer(r->loop, timeout_ms, on_curl_timer, r);
-	return 0;
 }
 
 /* ---- heartbeat ---- */
@@ -629,12 +554,11 @@ report_create(struct loop *loop, status_fn status, void *status_ctx,
 		report_destroy(r);
 		return NULL;
 	}
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	r->multi = curl_multi_init();
-	curl_multi_setopt(r->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
-	curl_multi_setopt(r->multi, CURLMOPT_SOCKETDATA, r);
-	curl_multi_setopt(r->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(r->multi, CURLMOPT_TIMERDATA, r);
+	r->cl = curl_loop_create(loop, err, errlen);
+	if (r->cl == NULL) {
+		report_destroy(r);
+		return NULL;
+	}
 	cursor_load(r);
 	srand((unsigned)(time(NULL) ^ getpid()));
 	/* The first heartbeat at once: the district sees the station is up. */
@@ -671,19 +595,12 @@ report_kick(struct report *r)
 		schedule_send(r, KICK_DELAY_MS);
 }
 
-/* At shutdown only: blocking here is allowed, the loop has stopped. */
-static void
-finish_in_flight(struct report *r)
+static bool
+batch_in_flight(void *arg)
 {
-	int64_t deadline = mono_ms() + SHUTDOWN_WAIT_MS;
-	int running = 1;
+	struct report *r = arg;
 
-	while (r->batch != NULL && running > 0 && mono_ms() < deadline) {
-		curl_multi_perform(r->multi, &running);
-		check_done(r);
-		if (r->batch != NULL)
-			curl_multi_poll(r->multi, NULL, 0, 100, NULL);
-	}
+	return r->batch != NULL;
 }
 
 void
@@ -691,16 +608,15 @@ report_destroy(struct report *r)
 {
 	if (r == NULL)
 		return;
-	if (r->multi != NULL) {
-		finish_in_flight(r);
+	if (r->cl != NULL) {
+		/* At shutdown the loop has stopped: waiting here is allowed, so
+		 * the batch's acknowledgement is recorded and not sent again. */
+		curl_loop_drain(r->cl, SHUTDOWN_WAIT_MS, batch_in_flight, r);
 		transfer_free(r, r->batch);
 		transfer_free(r, r->heartbeat);
-		for (size_t i = 0; i < r->nfds; i++)
-			loop_remove_fd(r->loop, r->fds[i]);
-		curl_multi_cleanup(r->multi);
-		curl_global_cleanup();
+		curl_loop_destroy(r->cl);
 	}
-	uint64_t timers[] = { r->curl_timer, r->tick_timer, r->send_timer };
+	uint64_t timers[] = { r->tick_timer, r->send_timer };
 	for (size_t i = 0; i < ARRAY_LEN(timers); i++)
 		if (timers[i] != 0)
 			loop_cancel_timer(r->loop, timers[i]);
