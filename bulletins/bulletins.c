@@ -202,3 +202,19 @@ bulletins_feed_status(struct bulletins *b, struct feed_status *out, size_t max)
 	}
 	return n;
 }
+
+void
+bulletins_status(struct bulletins *b, struct station_status *out)
+{
+	struct store *st = b->env.store;
+
+	queue_prune(st, time(NULL));
+	out->bulletins_waiting = st->nqueue;
+	out->nfeeds = 0;
+	for (size_t i = 0; i < b->nfeeds && out->nfeeds < STATUS_MAX_FEEDS; i++)
+		out->feeds[out->nfeeds++] = (struct status_feed){ b->feeds[i].url,
+		    b->feeds[i].last_fetch, b->feeds[i].outcome };
+	out->clock_trusted = true;
+	out->clock_floor = time(NULL);
+	out->clock_evidence = NULL;
+}

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "core/config.h"
+#include "core/status.h"
 
 struct loop;
 struct bulletins;
@@ -85,5 +86,8 @@ void bulletins_aired(struct bulletins *b, const char *key, time_t when);
 size_t bulletins_list(struct bulletins *b, const struct bulletin **out, size_t max);
 struct feed_status { const char *url; time_t last_fetch; const char *last_outcome; };
 size_t bulletins_feed_status(struct bulletins *b, struct feed_status *out, size_t max);
+/* Fills the bulletin facts of out (waiting, feeds, clock); the rest is the
+ * station's (station_get_status, called first). */
+void bulletins_status(struct bulletins *b, struct station_status *out);
 
 #endif

@@ -397,8 +397,8 @@ policy_resolve_uri(const char *base, const char *href,
 	}
 	*out = strdup(url);
 	r = *out != NULL ? 0 : -1;
-	curl_free(url);
 done:
+	curl_free(url);
 	curl_url_cleanup(u);
 	return r;
 }

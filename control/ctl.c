@@ -437,13 +437,7 @@ ctl_destroy(struct ctl *c)
 json_t *
 ctl_json_time(time_t t)
 {
-	char buf[ISO_TIME_LEN];
-
-	if (t == 0)
-		return json_null();
-	struct timespec ts = { .tv_sec = t };
-	format_iso_time(&ts, buf, sizeof(buf));
-	return json_string(buf);
+	return status_json_time(t);
 }
 
 int

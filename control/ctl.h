@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "control/protocol.h"
+#include "core/status.h"
 
 struct loop;
 struct station;
@@ -35,6 +36,9 @@ struct station;
 struct ctl_ops {
 	/* Re-reads the config file and applies it (like SIGHUP). */
 	int (*reload)(void *ctx, char *err, size_t errlen);
+	/* The station's facts (station_get_status and bulletins_status), the
+	 * one collection the heartbeat uses too. */
+	status_fn status;
 };
 
 struct ctl;
@@ -73,7 +77,7 @@ typedef int ctl_cmd_fn(const struct ctl_request *req, json_t *reply, char *err,
 CTL_COMMANDS(CTL_CMD_DECLARE_, CTL_NONE_)
 
 /* Helpers shared by the command files. */
-json_t *ctl_json_time(time_t t);	/* ISO 8601 local, or null for 0 */
+json_t *ctl_json_time(time_t t);	/* status_json_time (core/status.h) */
 /* The boolean member key of args (absent: dflt); -1 with err if not bool. */
 int ctl_arg_bool(const json_t *args, const char *key, bool dflt, bool *out,
     char *err, size_t errlen);

@@ -23,9 +23,7 @@
 
 #include <jansson.h>
 
-#ifndef LOAXA_VERSION
-#define LOAXA_VERSION "0.1.0"
-#endif
+#include "core/version.h"
 
 #define CTL_MAGIC		0x4c584131u	/* "LXA1" */
 #define CTL_PROTOCOL_VERSION	1u

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bulletins/bulletins.h"
 #include "control/ctl.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -97,6 +98,7 @@ status_op(void *ctx, struct station_status *out)
 	struct daemon *d = ctx;
 
 	station_get_status(d->station, out);
+	bulletins_status(station_bulletins(d->station), out);
 }
 
 static const struct ctl_ops daemon_ops = {
@@ -208,8 +210,7 @@ main(int argc, char **argv)
 		station_destroy(d.station);
 		return 1;
 	}
-	d.report = report_create(d.loop, status_op, &d, c,
-	    station_bulletins(d.station), err, sizeof(err));
+	d.report = report_create(d.loop, status_op, &d, c, err, sizeof(err));
 	if (d.report == NULL)
 		log_warn("reports upward: %s; nothing is reported", err);
 	station_on_played(d.station, line_played, &d);

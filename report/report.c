@@ -16,13 +16,11 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "bulletins/bulletins.h"
-#include "control/ctl.h"
-#include "control/protocol.h"
 #include "core/curl_loop.h"
 #include "core/log.h"
 #include "core/playedlog.h"
 #include "core/util.h"
+#include "core/version.h"
 #include "core/loop.h"
 
 #define BATCH_MAX_BYTES		(256 * 1024)
@@ -31,7 +29,6 @@
 #define KICK_DELAY_MS		500	/* gathers the lines of one event */
 #define TRANSFER_TIMEOUT_S	30L
 #define SHUTDOWN_WAIT_MS	3000
-#define MAX_FEEDS		32
 
 /* How far the collector acknowledged one log file. Rotated files keep their
  * name for good; the active file is followed by inode across its rename. */
@@ -54,7 +51,6 @@ struct report {
 	struct loop *loop;
 	status_fn status;
 	void *status_ctx;
-	struct bulletins *bulletins;	/* the feeds' last fetches; may be NULL */
 	char *url, *station_name, *state_dir, *log_path, *cursor_path;
 	char *auth;		/* "Authorization: Bearer …" from report.token_file, or NULL */
 	int interval_s;
@@ -425,37 +421,19 @@ transfer_done(void *arg, CURL *easy, CURLcode code)
 
 /* ---- heartbeat ---- */
 
+/* The station's facts as `loaxactl status` shows them, and what only the
+ * district needs. */
 static json_t *
 heartbeat_json(struct report *r)
 {
 	struct station_status ss = { 0 };
 	struct statvfs vfs;
-	json_t *hb = json_pack("{s:s,s:s,s:o,s:s,s:b}", "type", "heartbeat",
-	    "station", r->station_name, "time", ctl_json_time(time(NULL)),
-	    "version", LOAXA_VERSION, "online", 1);
 
 	r->status(r->status_ctx, &ss);
-	json_object_set_new(hb, "uptime_s", json_integer(ss.started_at ?
-	    (json_int_t)(time(NULL) - ss.started_at) : 0));
-	json_object_set_new(hb, "on_air", ss.item_kind == NULL ? json_null() :
-	    json_pack("{s:s?,s:s,s:s?}", "slot", ss.slot, "kind", ss.item_kind,
-	    "source", ss.item_source));
-	json_object_set_new(hb, "volume", json_integer(ss.volume));
-	json_object_set_new(hb, "muted", json_boolean(ss.muted));
-	json_object_set_new(hb, "muted_all", json_boolean(ss.muted_all));
-	json_object_set_new(hb, "sound_card", json_pack("{s:s?,s:b,s:s?,s:I}",
-	    "device", ss.device, "ok", ss.device_ok, "error", ss.device_error,
-	    "underruns", (json_int_t)ss.underruns));
-	json_t *feeds = json_array();
-	if (r->bulletins != NULL) {
-		struct feed_status items[MAX_FEEDS];
-		size_t n = bulletins_feed_status(r->bulletins, items, MAX_FEEDS);
-		for (size_t i = 0; i < n && i < MAX_FEEDS; i++)
-			json_array_append_new(feeds, json_pack("{s:s?,s:o,s:s?}",
-			    "url", items[i].url, "last_fetch", ctl_json_time(items[i].last_fetch),
-			    "outcome", items[i].last_outcome));
-	}
-	json_object_set_new(hb, "last_fetch", feeds);
+	json_t *hb = status_json(&ss, time(NULL));
+	json_object_set_new(hb, "type", json_string("heartbeat"));
+	json_object_set_new(hb, "station", json_string(r->station_name));
+	json_object_set_new(hb, "online", json_true());
 	if (statvfs(r->state_dir, &vfs) == 0)
 		json_object_set_new(hb, "disk", json_pack("{s:s,s:I,s:I}",
 		    "path", r->state_dir,
@@ -539,14 +517,13 @@ take_config(struct report *r, const struct config *cfg)
 
 struct report *
 report_create(struct loop *loop, status_fn status, void *status_ctx,
-    const struct config *cfg, struct bulletins *bulletins, char *err, size_t errlen)
+    const struct config *cfg, char *err, size_t errlen)
 {
 	struct report *r = xcalloc(1, sizeof(*r));
 
 	r->loop = loop;
 	r->status = status;
 	r->status_ctx = status_ctx;
-	r->bulletins = bulletins;
 	take_config(r, cfg);
 	if (r->url[0] != '\0' && mkdir_p(r->state_dir, 0755) < 0) {
 		snprintf(err, errlen, "report: state folder %s: %s", r->state_dir,

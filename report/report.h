@@ -21,18 +21,16 @@
 #include "core/config.h"
 #include "core/status.h"
 
-struct bulletins;
 struct loop;
 struct report;
 
 /* Takes what it needs from cfg (copies). With report.url = "" the handle
  * does nothing. status (with status_ctx) gives the station's facts for the
- * heartbeat; bulletins (may be NULL; it must outlive the report) gives the
- * feeds' last fetches.
+ * heartbeat: the same facts, under the same names, as `loaxactl status`
+ * (core/status.h), plus "type", "station", "online" and "disk".
  * NULL with err when the state folder is unusable. */
 struct report *report_create(struct loop *loop, status_fn status,
-    void *status_ctx, const struct config *cfg, struct bulletins *bulletins,
-    char *err, size_t errlen);
+    void *status_ctx, const struct config *cfg, char *err, size_t errlen);
 /* After a reload: new URL, interval, station name or paths. */
 void report_reconfigure(struct report *r, const struct config *cfg);
 /* A line was just written to the as-played log: send it soon. */

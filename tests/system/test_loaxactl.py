@@ -526,6 +526,8 @@ def test_collector_gets_every_line_once_across_outage_and_restart(
     assert beats, "no heartbeat"
     hb = beats[-1]
     assert hb["station"] == "Xã Tân Thạnh" and hb["online"] is True
-    for key in ("volume", "muted", "sound_card", "last_fetch", "disk", "version", "on_air"):
+    # The same facts, under the same names, as `loaxactl status`.
+    for key in ("volume", "muted", "device", "feeds", "disk", "version", "item", "now",
+                "uptime_s", "bulletins_waiting", "clock"):
         assert key in hb, hb
     assert hb["disk"]["free_bytes"] > 0
