@@ -29,12 +29,14 @@ void db_release(struct db *db, PGconn *c);
  * assignments: the migration that added the columns and every heartbeat
  * since use the same text. */
 #define DB_HEARTBEAT_COLUMNS(hb)						\
-	"on_air = (" hb ")->'on_air',"						\
-	" card_ok = ((" hb ")->'sound_card'->>'ok')::bool,"			\
-	" card_error = (" hb ")->'sound_card'->>'error',"			\
-	" feeds = jsonb_array_length(coalesce((" hb ")->'last_fetch', '[]')),"	\
+	"on_air = CASE WHEN jsonb_typeof((" hb ")->'item') = 'object' THEN"	\
+	"   jsonb_build_object('slot', (" hb ")->'slot'->'name',"		\
+	"   'kind', (" hb ")->'item'->'kind', 'source', (" hb ")->'item'->'source') END,"	\
+	" card_ok = ((" hb ")->'device'->>'ok')::bool,"				\
+	" card_error = (" hb ")->'device'->>'error',"				\
+	" feeds = jsonb_array_length(coalesce((" hb ")->'feeds', '[]')),"	\
 	" feeds_failing = (SELECT count(*) FROM jsonb_array_elements("		\
-	"   coalesce((" hb ")->'last_fetch', '[]')) f"				\
+	"   coalesce((" hb ")->'feeds', '[]')) f"				\
 	"   WHERE f->>'outcome' LIKE 'failing%' OR f->>'outcome' LIKE 'disabled%'),"	\
 	" volume = ((" hb ")->>'volume')::int,"					\
 	" muted = coalesce(((" hb ")->>'muted')::bool, false)"			\

@@ -88,8 +88,8 @@ def test_schema_is_created_from_empty_and_migrated_from_the_previous_version(
     assert pg.psql(pg_db, "SELECT max(version) FROM loaxa_schema").strip() == "2"
     pg.psql(pg_db, "INSERT INTO stations (name, token_hash, last_seen, heartbeat) VALUES "
                    "('Xã Cũ', '\\x00', now(), '{\"volume\": 70, \"muted\": true, "
-                   "\"sound_card\": {\"ok\": false, \"error\": \"hw:0 gone\"}, "
-                   "\"last_fetch\": [{\"outcome\": \"failing: HTTP 503\"}], \"version\": \"0.1.0\"}')")
+                   "\"device\": {\"ok\": false, \"error\": \"hw:0 gone\"}, "
+                   "\"feeds\": [{\"outcome\": \"failing: HTTP 503\"}], \"version\": \"0.1.0\"}')")
     # Any command brings it to the latest version, keeping what was there, and the
     # new columns are filled from the stored heartbeat.
     assert col.run("stations").stdout.startswith("Xã Cũ\t")

@@ -44,12 +44,13 @@ def district(tmp_path, db):
     now = now[:-2] + ":" + now[-2:]
     today = time.strftime("%Y-%m-%d")
     for name, online in (("Xã Một", True), ("Xã Hai", True)):
-        hb = {"type": "heartbeat", "station": name, "time": now, "version": "0.1.0",
+        # The heartbeat carries loaxactl status's facts under its names.
+        hb = {"type": "heartbeat", "station": name, "now": now, "version": "0.1.0",
               "online": True, "volume": 90, "muted": name == "Xã Hai",
-              "sound_card": {"device": "default", "ok": True, "underruns": 0},
-              "last_fetch": [{"url": "http://p/index.atom", "outcome": "ok"}],
+              "device": {"name": "default", "ok": True, "underruns": 0},
+              "feeds": [{"url": "http://p/index.atom", "outcome": "ok"}],
               "disk": {"path": "/var/lib/loaxa", "free_bytes": 3 * 10**9, "total_bytes": 8 * 10**9},
-              "on_air": {"slot": "sáng", "kind": "playlist", "source": "nhạc.mp3"}}
+              "slot": {"name": "sáng"}, "item": {"kind": "playlist", "source": "nhạc.mp3"}}
         assert col.post_ingest(tokens[name], [hb])[0] == 200
     aired = {"start": now, "end": now, "slot": None, "kind": "bulletin", "source": "/c/b.mp3",
              "result": "completed", "played_s": 30.5, "bulletin": "LU-2026-11",
