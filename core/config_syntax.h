@@ -1,8 +1,8 @@
 /*
  * config_syntax: the pure syntax of loaxa.conf's values, with no file and no
  * libconfig: clock times ("05:30"), weekday sets ("mon-fri"), program steps
- * ("playlist:morning"), dates ("2027-02-17"), origins
- * ("https://cdn.example:443"), priorities. Also the one rule
+ * ("playlist:morning"), dates ("2027-02-17"), priorities (origins are
+ * core/origin's, shared with bulletins/policy). Also the one rule
  * for weekdays (Monday = 0 ... Sunday = 6, bit d of a DAYS_* set) that the
  * config's checks and the timetable share.
  */
