@@ -672,12 +672,14 @@ cap_copy_areas(struct cap_info *to, const struct cap_info *from)
 		for (size_t j = 0; j < f->npolygons; j++) {
 			size_t n = f->polygons[j].npts;
 			t->polygons[j].pts = xcalloc(n + 1, sizeof(struct geo_point));
-			memcpy(t->polygons[j].pts, f->polygons[j].pts, n * sizeof(struct geo_point));
+			if (n > 0) /* memcpy from NULL is undefined even for 0 bytes (UBSan) */
+				memcpy(t->polygons[j].pts, f->polygons[j].pts, n * sizeof(struct geo_point));
 			t->polygons[j].npts = n;
 		}
 		t->npolygons = f->npolygons;
 		t->circles = xcalloc(f->ncircles + 1, sizeof(*t->circles));
-		memcpy(t->circles, f->circles, f->ncircles * sizeof(*t->circles));
+		if (f->ncircles > 0)
+			memcpy(t->circles, f->circles, f->ncircles * sizeof(*t->circles));
 		t->ncircles = f->ncircles;
 	}
 }

@@ -66,12 +66,12 @@ set_areas(const char *cmd, const struct pub_opts *o, struct cap_info *info)
 {
 	const char *list = o->area;
 	const char *name = o->geocode_name ? o->geocode_name : PUB_DEFAULT_GEOCODE_NAME;
-	char *copy = xstrdup(list), *save = NULL;
-	int rc = 0;
 	if (name[0] == '\0' || strpbrk(name, "\r\n") != NULL)
 		return pub_error(cmd, "--geocode-name must be one non-empty line");
 	if (o->area_desc != NULL && (o->area_desc[0] == '\0' || strpbrk(o->area_desc, "\r\n")))
 		return pub_error(cmd, "--area-desc must be one non-empty line");
+	char *copy = xstrdup(list), *save = NULL;
+	int rc = 0;
 	if (list[0] == '\0' || list[strlen(list) - 1] == ',')
 		rc = pub_error(cmd, "--area \"%s\": empty area code", list);
 	struct cap_area *ar = cap_add_area(info);
