@@ -199,7 +199,7 @@ def leading_silence_s(samples, rate, silence_db=-40.0):
 def speech_seconds(samples, rate, window_s=0.03, floor_db=-40.0, bin_hz=50):
     """(seconds of sound, how many pitches it went through): speech keeps moving
     (dozens of 50 Hz bins of dominant frequency), a tone stays in one or two."""
-    x = to_mono(samples).astype(np.float64) / 32768.0
+    x = to_mono(samples)
     n = int(rate * window_s)
     voiced, pitches = 0, set()
     for i in range(0, len(x) - n, n):
