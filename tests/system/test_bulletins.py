@@ -361,6 +361,17 @@ def test_test_messages_air_only_where_allowed(feed, tones, tmp_path, alsa_captur
             if l.get("bulletin") == ident] == [("test", "completed")]
     assert d.wait_for_log(r"bulletin %s accepted.*\(test\)" % ident, timeout=1)
     assert "BUL" in [n for n, _, _ in capture_labels(alsa_capture)]
+    # Announced in speech before it ("Đây là bản tin thử nghiệm…": the bulletin
+    # is vi-VN), not with the old second of 1 kHz tone. Speech is WAV, played
+    # through FFmpeg's file source (the sound issue's audio/ffsource.c).
+    if not (Path(__file__).resolve().parents[2] / "audio" / "ffsource.c").exists():
+        pytest.skip("loaxad has no FFmpeg file source (audio/ffsource.c) to play spoken WAV")
+    rate, samples = alsa_capture.samples()
+    segs = harness.tone_segments(samples, rate)
+    bul = [s for s in segs if label(s.freq_hz) == "BUL" and s.duration_s > 0.5][0]
+    secs, pitches = harness.speech_seconds(samples[:int(bul.start_s * rate)], rate)
+    assert secs > 1.5 and pitches >= 10, (secs, pitches)
+    assert not [s for s in segs if abs(s.freq_hz - 1000) < 20 and s.duration_s > 0.5]
 
 
 # --- identity: duplicates, restarts, updates, cancels ---------------------------
