@@ -218,3 +218,9 @@ bulletins_status(struct bulletins *b, struct station_status *out)
 	out->clock_floor = time(NULL);
 	out->clock_evidence = NULL;
 }
+
+struct speech *
+bulletins_speech(struct bulletins *b)
+{
+	return b->env.speech;
+}

@@ -82,6 +82,10 @@ time_t bulletins_next_due(struct bulletins *b, enum priority min, time_t now);
  * Unknown keys (cancelled meanwhile) are ignored. */
 void bulletins_aired(struct bulletins *b, const char *key, time_t when);
 
+/* The synthesiser the bulletins speak with (libespeak-ng holds one global
+ * state, so the operator's notices use this one too); loop thread only. */
+struct speech *bulletins_speech(struct bulletins *b);
+
 /* For loaxactl queue/status. */
 size_t bulletins_list(struct bulletins *b, const struct bulletin **out, size_t max);
 struct feed_status { const char *url; time_t last_fetch; const char *last_outcome; };

@@ -6,6 +6,10 @@
 
 #include "control/ctl.h"
 #include "control/protocol.h"
+#include <stdlib.h>
+
+#include "bulletins/bulletins.h"
+#include "bulletins/speech.h"
 #include "core/log.h"
 #include "scheduler/notices.h"
 #include "scheduler/station.h"
@@ -75,6 +79,27 @@ web_user(const struct ctl_request *req)
 	return named ? named : req->user;
 }
 
+/* A text is spoken once, when it is saved (libespeak-ng, in the console's
+ * language), into the cache; the notice keeps a copy. NULL when speech is
+ * unavailable: the text is kept and the notice is skipped when due. */
+static char *
+speak(const struct ctl_request *req, const char *text)
+{
+	struct bulletins *b = station_bulletins(req->st);
+	const struct config *cfg = station_config(req->st);
+	char err[256];
+
+	if (b == NULL || bulletins_speech(b) == NULL) {
+		log_warn("notice: no speech synthesis in this loaxad; the text will not air");
+		return NULL;
+	}
+	char *path = speech_to_wav(bulletins_speech(b), cfg->paths.cache,
+	    strcmp(cfg->web.language, "en") == 0 ? "en" : "vi", text, err, sizeof(err));
+	if (path == NULL)
+		log_warn("notice: the text could not be spoken: %s; it will not air", err);
+	return path;
+}
+
 static void
 list(struct notices *n, const char *today, json_t *reply)
 {
@@ -109,8 +134,13 @@ ctl_cmd_notice(const struct ctl_request *req, json_t *reply, char *err, size_t e
 		return 0;
 	}
 	if (strcmp(action, "add") == 0) {
-		if (spec_args(req->args, &spec, err, errlen) < 0 ||
-		    notices_add(n, &spec, web_user(req), today, &id, err, errlen) < 0)
+		if (spec_args(req->args, &spec, err, errlen) < 0)
+			return -1;
+		char *spoken = spec.text && !spec.audio_from ? speak(req, spec.text) : NULL;
+		spec.spoken_from = spoken;
+		r = notices_add(n, &spec, web_user(req), today, &id, err, errlen);
+		free(spoken);
+		if (r < 0)
 			return -1;
 		const struct notice *no = notices_get(n, id);
 		log_notice("notice %u \"%s\" added by %s: %s to %s, %d a day, %s", id,
@@ -126,8 +156,12 @@ ctl_cmd_notice(const struct ctl_request *req, json_t *reply, char *err, size_t e
 	snprintf(title, sizeof(title), "%s", old ? old->title : "");
 	if (strcmp(action, "edit") == 0) {
 		r = spec_args(req->args, &spec, err, errlen);
+		char *spoken = r == 0 && spec.text && !spec.audio_from ?
+		    speak(req, spec.text) : NULL;
+		spec.spoken_from = spoken;
 		if (r == 0)
 			r = notices_edit(n, id, &spec, err, errlen);
+		free(spoken);
 	} else if (strcmp(action, "pause") == 0 || strcmp(action, "resume") == 0) {
 		r = notices_set_paused(n, id, action[0] == 'p', err, errlen);
 	} else if (strcmp(action, "delete") == 0) {

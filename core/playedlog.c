@@ -293,6 +293,8 @@ playedlog_format(const struct played_entry *e)
 		if (e->speech)
 			json_object_set_new(obj, "speech", json_true());
 	}
+	if (e->title != NULL)
+		set_str(obj, "title", e->title);
 	if (e->reason != NULL)
 		set_str(obj, "reason", e->reason);
 	char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));

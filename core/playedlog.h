@@ -18,7 +18,7 @@
 struct played_entry {
 	struct timespec start, end;
 	const char *slot;	/* NULL: aired outside a slot */
-	const char *kind;	/* chime file playlist bulletin relay test */
+	const char *kind;	/* chime file playlist bulletin notice relay test */
 	const char *source;
 	const char *result;	/* completed cut interrupted failed skipped */
 	const char *reason;	/* NULL unless failed / skipped / interrupted */
@@ -27,6 +27,7 @@ struct played_entry {
 	const char *priority;	/* with bulletin */
 	const char *language;	/* with bulletin: its <info>'s language, or NULL */
 	bool speech;		/* with bulletin: its text was synthesised */
+	const char *title;	/* a notice's title, or NULL */
 };
 
 struct playedlog;

@@ -26,10 +26,13 @@ item_json(const struct station_status *ss)
 {
 	if (ss->item_kind == NULL)
 		return json_null();
-	return json_pack("{s:s,s:o,s:f,s:o}", "kind", ss->item_kind,
+	json_t *o = json_pack("{s:s,s:o,s:f,s:o}", "kind", ss->item_kind,
 	    "source", str_or_null(ss->item_source),
 	    "elapsed_s", ss->item_elapsed_s,
 	    "length_s", ss->item_length_s >= 0 ? json_real(ss->item_length_s) : json_null());
+	if (ss->item_title != NULL)
+		json_object_set_new(o, "title", json_string(ss->item_title));
+	return o;
 }
 
 static json_t *
@@ -65,6 +68,7 @@ status_json(const struct station_status *ss, time_t now)
 	json_object_set_new(o, "volume", json_integer(ss->volume));
 	json_object_set_new(o, "muted", json_boolean(ss->muted));
 	json_object_set_new(o, "muted_all", json_boolean(ss->muted_all));
+	json_object_set_new(o, "emergency", json_boolean(ss->emergency));
 	json_object_set_new(o, "device", json_pack("{s:o,s:b,s:o,s:I}",
 	    "name", str_or_null(ss->device), "ok", ss->device_ok,
 	    "error", str_or_null(ss->device_error),

@@ -28,6 +28,8 @@ struct station_status {
 	time_t slot_start, slot_end;
 	const char *item_kind;		/* NULL: nothing on air */
 	const char *item_source;
+	const char *item_title;		/* a notice's title, or NULL */
+	bool emergency;			/* an emergency break holds the air */
 	double item_elapsed_s;
 	double item_length_s;		/* -1 unknown */
 	const char *next_slot;

@@ -175,7 +175,7 @@ notice_from_json(const json_t *o, char *err, size_t errlen)
 		return NULL;
 	}
 	if (id <= 0 || !notices_valid_day(first) || !notices_valid_day(last) ||
-	    times < 1 || times > NOTICES_TIMES_MAX || (audio == NULL) == (text == NULL)) {
+	    times < 1 || times > NOTICES_TIMES_MAX || (audio == NULL && text == NULL)) {
 		snprintf(err, errlen, "notice %lld has impossible fields", (long long)id);
 		return NULL;
 	}
@@ -484,9 +484,10 @@ notices_add(struct notices *n, const struct notice_spec *spec, const char *user,
 		notice_free(no);
 		return -1;
 	}
+	const char *from = spec->audio_from ? spec->audio_from :
+	    spec->text ? spec->spoken_from : NULL;
 	if (apply_spec(no, spec, err, errlen) < 0 ||
-	    (spec->audio_from && copy_recording(n, no->id, spec->audio_from,
-	    &no->audio, err, errlen) < 0)) {
+	    (from && copy_recording(n, no->id, from, &no->audio, err, errlen) < 0)) {
 		notice_free(no);
 		return -1;
 	}
@@ -528,12 +529,19 @@ notices_edit(struct notices *n, unsigned id, const struct notice_spec *spec,
 		}
 		free(no->text);
 		no->text = NULL;
-	} else if (spec->text && no->audio) {
+	} else if (spec->text) {
+		/* A new text: its speech replaces whatever audio there was. */
 		old_audio = no->audio;
 		no->audio = NULL;
+		if (spec->spoken_from && copy_recording(n, id, spec->spoken_from,
+		    &no->audio, err, errlen) < 0) {
+			no->audio = old_audio;
+			old_audio = NULL;
+			goto fail;
+		}
 	}
 	if (commit(n, (size_t)i, no, n->next_id, err, errlen) < 0) {
-		if (spec->audio_from)
+		if ((spec->audio_from || spec->text) && no->audio)
 			unlink(no->audio);
 		free(old_audio);
 		old_audio = NULL;

@@ -29,7 +29,8 @@
 struct notice {
 	unsigned id;			/* stable, never reused */
 	char *title;
-	char *audio;			/* copied recording (absolute), or NULL */
+	char *audio;			/* copied recording or the text's speech
+					 * (absolute); NULL: a text not spoken */
 	char *text;			/* text to speak, or NULL */
 	char first[11], last[11];	/* YYYY-MM-DD, first <= last */
 	int times;			/* airings a day, 1..NOTICES_TIMES_MAX */
@@ -49,6 +50,7 @@ struct notice_spec {
 	const char *text;
 	const char *first, *last;
 	int times;			/* 0: unchanged / default */
+	const char *spoken_from;	/* with text: its synthesised speech (copied) */
 };
 
 struct notices;

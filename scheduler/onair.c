@@ -33,6 +33,7 @@ onair_log_played(struct station *st, const struct air_item *it, const char *resu
 		    priority_name(it->priority) : NULL,
 		.language = it->is_bulletin && it->language[0] ? it->language : NULL,
 		.speech = it->is_bulletin && it->speech,
+		.title = it->title[0] ? it->title : NULL,
 	};
 
 	if (it->kind == NULL)
@@ -149,6 +150,15 @@ onair_has_bulletin(const struct station *st, const char *key)
 	for (size_t i = 0; i < INFLIGHT_MAX; i++)
 		if (st->inflight[i].used && st->inflight[i].is_bulletin &&
 		    strcmp(st->inflight[i].bulletin_key, key) == 0)
+			return true;
+	return false;
+}
+
+bool
+onair_has_notice(const struct station *st, unsigned id)
+{
+	for (size_t i = 0; i < INFLIGHT_MAX; i++)
+		if (st->inflight[i].used && st->inflight[i].notice_id == id)
 			return true;
 	return false;
 }

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "playlists/m3u.h"
+#include "scheduler/notices.h"
 #include "scheduler/station_int.h"
 
 bool
@@ -62,6 +63,42 @@ as_program_item(const struct slot_run *run, const struct program_pos *pos,
 	meta->from_program = true;
 	meta->pos = *pos;
 	snprintf(meta->slot, sizeof(meta->slot), "%s", run->name);
+}
+
+/*
+ * The operator's notices due today with airings left, after the province's
+ * bulletins in a bulletins step: each at most once per step, in the order
+ * they were added. Counted when an airing completes (station.c).
+ */
+static bool
+next_notice(struct station *st, struct player_item *pi, struct air_item *meta)
+{
+	struct slot_run *run = &st->run;
+	char today[11], source[64];
+
+	if (st->notices == NULL)
+		return false;
+	notices_day_of(station_time(st), today);
+	for (size_t i = 0; i < notices_count(st->notices); i++) {
+		const struct notice *no = notices_at(st->notices, i);
+		if (no->id <= run->notice_after || notices_left_on(no, today) <= 0 ||
+		    onair_has_notice(st, no->id))
+			continue;
+		run->notice_after = no->id;
+		if (no->audio == NULL) {
+			snprintf(source, sizeof(source), "notice %u", no->id);
+			onair_log_unaired(st, "notice", source, "skipped",
+			    "its text was never spoken (no speech synthesis when it was saved)");
+			continue;
+		}
+		*pi = (struct player_item){ .source = SRC_FILE, .volume = 100 };
+		snprintf(pi->path, sizeof(pi->path), "%s", no->audio);
+		*meta = (struct air_item){ .kind = "notice", .notice_id = no->id };
+		snprintf(meta->source, sizeof(meta->source), "%s", no->audio);
+		snprintf(meta->title, sizeof(meta->title), "%s", no->title);
+		return true;
+	}
+	return false;
 }
 
 /* Relays (STEP_RELAY) are the seam for a live source: today skipped. */
@@ -157,10 +194,16 @@ program_next_item(struct station *st, struct player_item *pi, struct air_item *m
 				run->bulletin_seq = b->seq;
 				continue;
 			}
+			if (b == NULL && next_notice(st, pi, meta)) {
+				as_program_item(run, &run->fill, pi, meta);
+				meta->next = run->fill;
+				return true;
+			}
 			if (b == NULL) {
 				run->fill.step++;
 				run->fill.entry = 0;
 				run->bulletin_seq = 0;
+				run->notice_after = 0;
 				continue;
 			}
 			run->bulletin_seq = b->seq;

@@ -283,6 +283,23 @@ retry_timer_fired(void *arg)
 	station_fill(st);
 }
 
+/* A notice's airing counts when it completed, or failed for its file (so a
+ * broken recording cannot hold the step for ever); not for a missing card. */
+static void
+notice_finished(struct station *st, const struct air_item *it,
+    const struct player_event *ev)
+{
+	char day[11], err[512];
+
+	if (st->notices == NULL || !(ev->result == PLAY_COMPLETED ||
+	    (ev->result == PLAY_FAILED && !ev->device_error)))
+		return;
+	notices_day_of(it->started ? it->start.tv_sec : ev->when.tv_sec, day);
+	if (notices_aired(st->notices, it->notice_id, day, err, sizeof(err)) < 0)
+		log_warn("notice %u: %s; its airing is counted until a restart",
+		    it->notice_id, err);
+}
+
 static void
 item_finished(struct station *st, struct air_item *it, const struct player_event *ev)
 {
@@ -309,6 +326,8 @@ item_finished(struct station *st, struct air_item *it, const struct player_event
 	}
 	if (it->is_bulletin)
 		breaks_finished(st, it, ev);
+	if (it->notice_id != 0)
+		notice_finished(st, it, ev);
 
 	if (!it->from_program || !st->run.active || strcmp(it->slot, st->run.name) != 0)
 		return;
@@ -593,11 +612,13 @@ station_get_status(struct station *st, struct station_status *out)
 		.device_error = st->device_error[0] ? st->device_error : NULL,
 		.underruns = ps.underruns,
 		.started_at = st->started_at,
+		.emergency = st->emergency,
 	};
 	if (it != NULL) {
 		struct timespec now = station_now(st);
 		out->item_kind = it->kind;
 		out->item_source = it->source;
+		out->item_title = it->title[0] ? it->title : NULL;
 		out->item_elapsed_s = timespec_diff_s(&now, &it->start);
 		out->item_length_s = it->length_s > 0 ? it->length_s : -1;
 	}

@@ -66,6 +66,9 @@ struct air_item {
 	bool is_bulletin;
 	bool urgent;			/* part of an emergency break */
 	bool no_priority;		/* rejected before its priority was known */
+	/* Notices only (scheduler/notices.h). */
+	unsigned notice_id;		/* 0: not a notice */
+	char title[256];
 };
 
 /* The slot occurrence now on air and how far its program went. */
@@ -80,6 +83,7 @@ struct slot_run {
 	bool stopped;			/* the operator stopped it */
 	bool pass_started;		/* something of this pass reached the air */
 	unsigned long long bulletin_seq;	/* last bulletin aired in this step */
+	unsigned notice_after;		/* last notice aired in this step (ids grow) */
 	uint64_t fade_timer, end_timer;
 };
 
@@ -155,6 +159,7 @@ const struct air_item *onair_current(const struct station *st);
 bool onair_any_urgent(const struct station *st);
 bool onair_any_non_urgent(const struct station *st);
 bool onair_has_bulletin(const struct station *st, const char *key);
+bool onair_has_notice(const struct station *st, unsigned id);
 /* Something waits in the player's queue, and all of it is the program's. */
 bool onair_only_program_waiting(const struct station *st);
 /* The chime (audio.chime or the built-in one) as an item. */

@@ -93,5 +93,45 @@ def test_notices_are_added_listed_paused_edited_and_deleted_and_survive_a_restar
     assert ctl(conf, "notice", "resume", "1").returncode == 0
     assert ctl(conf, "notice", "delete", "1").returncode == 0
     assert "Tiêm chủng" not in ctl(conf, "notice", "list").stdout
-    assert list((tmp_path / "state" / "notices").iterdir()) == []
+    # The recording went with its notice; the text notice keeps its speech.
+    left = sorted(p.name for p in (tmp_path / "state" / "notices").iterdir())
+    assert len(left) == 1 and left[0].startswith("2-") and left[0].endswith(".wav"), left
     d.wait_for_log(r'notice 1 "Tiêm chủng thứ Bảy" deleted by ')
+
+
+def test_a_notice_airs_in_the_bulletins_step_its_times_a_day_and_is_logged_with_its_title(
+        tmp_path, alsa_capture, start_daemon, require_loaxactl, audio_dir):
+    harness.make_tone(audio_dir / "a.mp3", 440, 1.0)
+    harness.make_tone(audio_dir / "notice.mp3", 1320, 1.0)
+    harness.make_tone(audio_dir / "paused.mp3", 1760, 1.0)
+    start, end, _ = harness.slot_times(2, 300)
+    conf = harness.write_config(tmp_path, device=alsa_capture.device, slots=[harness.slot(
+        "sang", start, end, ["file:%s" % (audio_dir / "a.mp3"), "bulletins"], loop=True)])
+    d = start_daemon(conf, env=alsa_capture.env())
+    wait_for_socket(tmp_path / "loaxad.sock", d)
+    assert ctl(conf, "notice", "add", "Họp dân", "--file", audio_dir / "notice.mp3",
+               "--times", "2").returncode == 0
+    assert ctl(conf, "notice", "add", "Tạm dừng", "--file", audio_dir / "paused.mp3").returncode == 0
+    assert ctl(conf, "notice", "pause", "2").returncode == 0
+
+    # Five passes of the program: the notice airs in two of them, never the paused one.
+    deadline = time.monotonic() + 40
+    while len([l for l in d.played_lines() if l["kind"] == "file"]) < 5:
+        assert time.monotonic() < deadline, d.played_lines()
+        time.sleep(0.2)
+    lines = d.played_lines()
+    notices = [l for l in lines if l["kind"] == "notice"]
+    assert len(notices) == 2, lines
+    for n in notices:
+        assert n["title"] == "Họp dân" and n["result"] == "completed" and n["slot"] == "sang", n
+    # Each airing follows a pass's file (it is the bulletins step's).
+    kinds = [l["kind"] for l in lines]
+    assert kinds[:4] == ["file", "notice", "file", "notice"], kinds
+    rate, samples = alsa_capture.samples()
+    freqs = [round(t.freq_hz / 10) * 10 for t in harness.tone_segments(samples, rate)]
+    assert freqs.count(1320) == 2 and 1760 not in freqs, freqs
+    # Counted on disk: after a restart it is not due again today.
+    d.stop()
+    assert '"aired": 2' in (tmp_path / "state" / "notices.json").read_text()
+    q = ctl(conf, "notice", "list")  # no daemon: refused, nothing else
+    assert q.returncode != 0

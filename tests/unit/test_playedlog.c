@@ -129,6 +129,28 @@ emergency_outside_slot_has_null_slot_bulletin_and_reason(void **state)
 }
 
 static void
+a_notice_carries_its_title(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+	struct playedlog *log = playedlog_open(f->path, err, sizeof(err));
+	struct played_entry e = evening_news();
+
+	e.kind = "notice";
+	e.title = "Tiêm chủng thứ Bảy";
+	assert_int_equal(playedlog_write(log, &e), 0);
+	playedlog_close(log);
+	char *text = slurp(f->path);
+	json_t *obj = json_loads(text, 0, NULL);
+	assert_non_null(obj);
+	assert_string_equal(json_string_value(json_object_get(obj, "kind")), "notice");
+	assert_string_equal(json_string_value(json_object_get(obj, "title")), "Tiêm chủng thứ Bảy");
+	assert_null(json_object_get(obj, "bulletin"));
+	json_decref(obj);
+	free(text);
+}
+
+static void
 vietnamese_and_quotes_survive_in_one_line(void **state)
 {
 	struct fixture *f = *state;
@@ -405,6 +427,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(line_has_exactly_the_contract_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_notice_carries_its_title, setup, teardown),
 		cmocka_unit_test_setup_teardown(emergency_outside_slot_has_null_slot_bulletin_and_reason, setup, teardown),
 		cmocka_unit_test_setup_teardown(vietnamese_and_quotes_survive_in_one_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(invalid_utf8_source_is_logged_with_replacement_characters, setup, teardown),
