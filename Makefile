@@ -41,7 +41,7 @@ WEB_SRCS   := $(wildcard web/*.c)
 WEB_LIB    := $(BUILD)/libloaxaweb.a
 WEB_LDLIBS  = $(shell $(PKG_CONFIG) --libs $(WEB_PKGS))
 # Folders whose pages/, static/ and i18n/ `make install` puts under share/loaxa/.
-WEB_ROOTS  := web collector
+WEB_ROOTS  := web web/console collector
 CFLAGS     += $(shell $(PKG_CONFIG) --cflags $(WEB_PKGS))
 
 # loaxa-collector, the district's console (PostgreSQL through libpq).
@@ -53,7 +53,9 @@ $(BUILD)/collector/conf.o: CPPFLAGS += -DLOAXA_SHARE_DIR='"$(PREFIX)/share/loaxa
 
 CTL_SRCS := $(wildcard tools/loaxactl/*.c)
 PUB_SRCS := $(wildcard tools/publish/*.c)
-PROGS    := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(BUILD)/loaxa-collector
+WEBCON_SRCS := $(wildcard tools/console/*.c)
+PROGS    := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(BUILD)/loaxa-collector \
+            $(BUILD)/loaxa-web
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -96,6 +98,12 @@ $(BUILD)/loaxa-publish: $(PUB_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 
 $(BUILD)/loaxa-collector: $(COLLECTOR_SRCS:%.c=$(BUILD)/%.o) $(WEB_LIB) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(WEB_LDLIBS) $(shell $(PKG_CONFIG) --libs $(COLLECTOR_PKGS)) -o $@
+
+# The operator's console: its pages come from $(WEBDIR) (web/ in the tree).
+WEBDIR ?= $(PREFIX)/share/loaxa/web   # make install puts web/ and web/console/ there
+$(BUILD)/tools/console/main.o: CPPFLAGS += -DLOAXA_WEB_DIR='"$(WEBDIR)"'
+$(BUILD)/loaxa-web: $(WEBCON_SRCS:%.c=$(BUILD)/%.o) $(WEB_LIB) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(WEB_LDLIBS) -o $@
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB)
 	@mkdir -p $(dir $@)
@@ -182,6 +190,7 @@ install: all $(BUILD)/chime.mp3
 	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BUILD)/loaxa-collector $(DESTDIR)$(PREFIX)/sbin/loaxa-collector
+	install -m 0755 $(BUILD)/loaxa-web $(DESTDIR)$(PREFIX)/sbin/loaxa-web
 	set -e; for root in $(WEB_ROOTS); do for sub in pages static i18n; do \
 	    [ -d $$root/$$sub ] || continue; \
 	    install -d $(DESTDIR)$(PREFIX)/share/loaxa/$$root/$$sub; \
@@ -195,12 +204,15 @@ install: all $(BUILD)/chime.mp3
 	    $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0644 docs/man/loaxactl.1 docs/man/loaxa-publish.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 docs/man/loaxa.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 docs/man/loaxad.8 docs/man/loaxa-collector.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 docs/man/loaxad.8 docs/man/loaxa-collector.8 docs/man/loaxa-web.8 \
+	    $(DESTDIR)$(PREFIX)/share/man/man8/
 	if [ -n "$(SYSTEMDUNITDIR)" ]; then \
 	    install -d $(DESTDIR)$(SYSTEMDUNITDIR); \
 	    sed 's,/usr/local/,$(PREFIX)/,g' etc/loaxad.service > $(DESTDIR)$(SYSTEMDUNITDIR)/loaxad.service; \
 	    sed 's,/usr/local/,$(PREFIX)/,g' etc/loaxa-collector.service \
 	        > $(DESTDIR)$(SYSTEMDUNITDIR)/loaxa-collector.service; \
+	    sed 's,/usr/local/,$(PREFIX)/,g' etc/loaxa-web.service \
+	        > $(DESTDIR)$(SYSTEMDUNITDIR)/loaxa-web.service; \
 	fi
 
 clean:
