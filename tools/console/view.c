@@ -113,10 +113,21 @@ console_now_view(struct web_req *r, const json_t *st)
 		set_str(v, "slot", web_req_msg(r, "now_no_slot"));
 	}
 	if (json_is_object(next)) {
+		struct timespec ts;
+		struct tm tm, today;
+		time_t now = time(NULL);
+		char day[24] = "";
+		const char *iso = json_string_value(json_object_get(next, "start"));
 		console_clock(json_object_get(next, "start"), a, sizeof(a));
-		set_own(v, "next", xasprintf("%s %s %s %s", web_req_msg(r, "now_next"),
+		localtime_r(&now, &today);
+		if (iso && parse_iso_time(iso, &ts) == 0) {
+			localtime_r(&ts.tv_sec, &tm);
+			if (tm.tm_yday != today.tm_yday || tm.tm_year != today.tm_year)
+				strftime(day, sizeof(day), " (%d/%m)", &tm);
+		}
+		set_own(v, "next", xasprintf("%s %s %s %s%s", web_req_msg(r, "now_next"),
 		    json_string_value(json_object_get(next, "name")),
-		    web_req_msg(r, "now_at"), a));
+		    web_req_msg(r, "now_at"), a, day));
 	} else {
 		set_str(v, "next", "");
 	}

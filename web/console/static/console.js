@@ -8,8 +8,8 @@
   var page = document.body.getAttribute("data-page");
 
   function clock() {
-    var d = new Date();
-    return d.toLocaleTimeString();
+    var d = new Date(), p = function (n) { return (n < 10 ? "0" : "") + n; };
+    return p(d.getHours()) + ":" + p(d.getMinutes()) + ":" + p(d.getSeconds());
   }
 
   /* ---- Now ---- */
