@@ -167,9 +167,8 @@ plan_day(struct web_req *r, char **h, size_t *len, const json_t *day, time_t now
 		json_array_foreach(notices, i, no) {
 			web_buf_printf(h, len, "<li>");
 			web_html_escape(h, len, json_string_value(json_object_get(no, "title")));
-			web_buf_printf(h, len, " — %lld %s",
-			    (long long)json_integer_value(json_object_get(no, "times")),
-			    "");
+			web_buf_printf(h, len, " — %lld ",
+			    (long long)json_integer_value(json_object_get(no, "times")));
 			web_html_escape(h, len, web_req_msg(r, "notice_per_day"));
 			web_buf_printf(h, len, "</li>");
 		}
