@@ -280,6 +280,15 @@ def test_operator_runs_the_station_from_a_phone(console, browser, audio_dir):
     drv.get(base + "/")
     assert drv.current_url == base + "/login"
 
+    # A technician also sees the configuration, read-only.
+    drv.find_element(By.NAME, "username").send_keys("minh")
+    drv.find_element(By.NAME, "password").send_keys(PASSWORD)
+    drv.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    wait_until(lambda: drv.current_url == base + "/", 10, "the technician's Now page")
+    drv.find_element(By.LINK_TEXT, "Cấu hình").click()
+    wait_until(lambda: "Xã Tân Thạnh" in text_of(drv, "pre.config"), 5, "the configuration")
+    shoot(drv, "config")
+
 
 # ---- what must be refused: plain HTTP, as an attacker would send it ----
 
