@@ -416,6 +416,25 @@ on_audio(void *arg, const struct fetch_result *r)
 	free(final);
 }
 
+/* A cached file is reused only when every digest the message gives matches
+ * it, as a fresh download would have to. */
+static bool
+cached_audio_matches(const struct feed *f, const char *path)
+{
+	char err[256], reason[600], sha256[65], sha1[41];
+	size_t len;
+	struct policy_digest d;
+	char *data = read_file_all(path, (size_t)POLICY_AUDIO_MAX, &len, err, sizeof(err));
+
+	if (data == NULL)
+		return false;
+	policy_digest_init(&d);
+	policy_digest_update(&d, data, len);
+	policy_digest_final(&d, sha256, sha1);
+	free(data);
+	return audio_digests_match(f, sha256, sha1, "the cached audio", reason, sizeof(reason));
+}
+
 /* derefUri: the audio came inside the signed message. */
 static void
 keep_embedded_audio(struct feed *f)
@@ -508,11 +527,13 @@ fetch_audio(struct feed *f)
 		reject_final(f, reason);
 		return;
 	}
-	/* The same verified audio may already be here (an Update, a re-issue). */
-	if (strlen(f->res->digest) == 64) {
-		char *cached = audio_name(f->env, f->res->digest, audio_ext(f->res->mime_type));
-		struct stat st;
-		if (stat(cached, &st) == 0) {
+	/* The same verified audio may already be here (an Update, a re-issue),
+	 * named by its SHA-256: <digest> when it is one, else loaxa:audio-sha256. */
+	const char *sha256 = strlen(f->res->digest) == 64 ? f->res->digest
+	    : f->alert->infos[f->verdict.info].audio_sha256;
+	if (sha256 != NULL) {
+		char *cached = audio_name(f->env, sha256, audio_ext(f->res->mime_type));
+		if (cached_audio_matches(f, cached)) {
 			free(url);
 			queue_bulletin(f, cached, false);
 			free(cached);
