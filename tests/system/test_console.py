@@ -104,12 +104,12 @@ def adduser(conf, name, role, password=PASSWORD):
     assert r.returncode == 0, r.stderr
 
 
-def web_config(tmp_path, device, port, slots, session_hours=12):
+def web_config(tmp_path, device, port, slots, session_hours=12, name="loaxa.conf"):
     extra = ('web = { listen = "127.0.0.1:%d"; users = "%s"; uploads = "%s"; '
              'session_hours = %s; };' % (port, tmp_path / "web-users", tmp_path / "uploads",
                                           session_hours))
     return harness.write_config(tmp_path, device=device, slots=slots, extra=extra,
-                                station="Xã Tân Thạnh")
+                                station="Xã Tân Thạnh", name=name)
 
 
 @pytest.fixture
@@ -254,7 +254,9 @@ def test_operator_runs_the_station_from_a_phone(console, browser, audio_dir):
     assert line["title"] == "Tiêm chủng thứ Bảy" and line["result"] == "completed", line
     rate, samples = console.capture.samples()
     tones = harness.tone_segments(samples, rate)
-    assert any(abs(t.freq_hz - 1320) < 15 and t.duration_s > 1.5 for t in tones), tones
+    # Its two seconds were heard (a loaded machine may split them).
+    heard = sum(t.duration_s for t in tones if abs(t.freq_hz - 1320) < 15)
+    assert heard > 1.5, tones
     console.daemon.wait_for_log(r'notice 1 "Tiêm chủng thứ Bảy" added by lan')
 
     # The plan shows the slot and the notice due today.
@@ -337,7 +339,7 @@ def test_without_a_valid_session_token_or_origin_nothing_changes(tmp_path, alsa_
     start, end, _ = harness.slot_times(3600, 60)
     port = free_port()
     conf = web_config(tmp_path, alsa_capture.device, port,
-                      [harness.slot("toi", start, end, ["bulletins"])], session_hours=0.002)
+                      [harness.slot("toi", start, end, ["bulletins"])])
     adduser(conf, "lan", "operator")
     adduser(conf, "minh", "technician")
     d = start_daemon(conf, env=alsa_capture.env())
@@ -386,11 +388,24 @@ def test_without_a_valid_session_token_or_origin_nothing_changes(tmp_path, alsa_
         status, _, page = request(base, "GET", "/config", cookie=tcookie)
         assert status == 200 and "Xã Tân Thạnh" in page.decode()
 
-        # An expired session (session_hours = 0.002: 7.2 s) is no session.
-        time.sleep(8)
-        assert request(base, "GET", "/api/status", cookie=cookie)[0] == 401
-        assert request(base, "POST", "/api/mute", {"mute": "1", "csrf": token}, cookie=cookie)[0] == 401
+    finally:
+        w.stop()
+
+    # An expired session is no session: the same station, a console whose
+    # sessions last 0.0005 h (1.8 s).
+    port2 = free_port()
+    conf2 = web_config(tmp_path, alsa_capture.device, port2,
+                       [harness.slot("toi", start, end, ["bulletins"])], session_hours=0.0005,
+                       name="short-sessions.conf")
+    w2 = Web(conf2, port2)
+    try:
+        cookie, token, _ = sign_in(w2.base)
+        assert request(w2.base, "GET", "/api/status", cookie=cookie)[0] == 200
+        time.sleep(2.5)
+        assert request(w2.base, "GET", "/api/status", cookie=cookie)[0] == 401
+        assert request(w2.base, "POST", "/api/mute", {"mute": "1", "csrf": token},
+                       cookie=cookie)[0] == 401
         assert not muted(conf)
         assert notices() == []
     finally:
-        w.stop()
+        w2.stop()

@@ -128,8 +128,11 @@ def test_a_notice_airs_in_the_bulletins_step_its_times_a_day_and_is_logged_with_
     kinds = [l["kind"] for l in lines]
     assert kinds[:4] == ["file", "notice", "file", "notice"], kinds
     rate, samples = alsa_capture.samples()
-    freqs = [round(t.freq_hz / 10) * 10 for t in harness.tone_segments(samples, rate)]
-    assert freqs.count(1320) == 2 and 1760 not in freqs, freqs
+    tones = harness.tone_segments(samples, rate)
+    # Two seconds of the notice were heard (a loaded machine may split them), none of the paused one.
+    heard = sum(t.duration_s for t in tones if abs(t.freq_hz - 1320) < 15)
+    assert 1.6 < heard < 2.4, tones
+    assert not [t for t in tones if abs(t.freq_hz - 1760) < 15], tones
     # Counted on disk: after a restart it is not due again today.
     d.stop()
     assert '"aired": 2' in (tmp_path / "state" / "notices.json").read_text()
