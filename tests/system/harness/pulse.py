@@ -75,9 +75,11 @@ class PulseServer:
         env.pop("DISPLAY", None)
         env.pop("DBUS_SESSION_BUS_ADDRESS", None)
         # -n: no default.pa; --system=false as root prints a warning and works.
+        # --no-cpu-limit: pulseaudio's own CPU watchdog (SIGXCPU) may otherwise end
+        # the server halfway through a long session on a loaded machine.
         cmd = ["pulseaudio", "-n", "--daemonize=no", "--system=false", "--exit-idle-time=-1",
                "--disallow-exit", "--use-pid-file=no", "--log-target=stderr",
-               "--realtime=no", "--high-priority=no", "-F", str(script)]
+               "--realtime=no", "--high-priority=no", "--no-cpu-limit", "-F", str(script)]
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
@@ -108,6 +110,13 @@ class PulseServer:
         out = self.pactl("list", "short", "sink-inputs")
         return len([l for l in out.splitlines() if l.strip()])
 
+    def health(self):
+        """'' while the server runs, else why it is gone (for an error message)."""
+        if self.proc is None or self.proc.poll() is None:
+            return ""
+        return "; pulseaudio exited (%d): %s" % (
+            self.proc.returncode, self.log_path.read_text(errors="replace")[-1000:])
+
     def stop(self):
         stop_process(self.proc)
         if getattr(self, "log", None):
@@ -136,7 +145,7 @@ class PaCapture:
         self.steady_from = 0  # first frame whose time is trustworthy
         self._fit = None
 
-    def start(self, settle_timeout=5.0):
+    def start(self, settle_timeout=20.0):
         binary = tool_path("pa_capture")
         if not binary.exists():
             raise RuntimeError("%s is missing: run make %s" % (binary, binary))
@@ -151,7 +160,9 @@ class PaCapture:
         if line != "ready":
             err = self.proc.stderr.read() if self.proc.poll() is not None else ""
             self.stop()
-            raise RuntimeError("pa_capture did not start: %s %s" % (line, err))
+            raise RuntimeError("pa_capture did not start: %s %s%s" % (line, err, self.server.health()))
+        # Generous: a loaded machine may take seconds to settle, and the wait ends
+        # as soon as it has.
         self._wait_steady(settle_timeout)
         return self
 
