@@ -81,8 +81,9 @@ def test_a_missing_index_is_an_empty_feed_polled_at_its_rate_and_the_first_bulle
     d.wait_for_played(1, timeout=20, pred=lambda l: l.get("bulletin") == ident)
     assert d.running()
     d.stop()
-    # One poll at 1 s and a few fetches; a backed-off feed would wait 8-16 s.
-    assert accepted_after < 6, "accepted %.1f s after publishing" % accepted_after
+    # One poll at 1 s and a few fetches (seconds on a loaded machine); a backed-off
+    # feed would wait 8-16 s.
+    assert accepted_after < 7.5, "accepted %.1f s after publishing" % accepted_after
     assert len(log_lines(d, r"has no index")) == 1, d.log_text()
     assert len(log_lines(d, r"prov/index.atom has an index again")) == 1, d.log_text()
     assert not log_lines(d, r"failing"), d.log_text()

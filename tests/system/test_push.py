@@ -62,8 +62,10 @@ def test_an_emergency_published_with_notify_airs_at_once_though_the_poll_is_a_mi
     d.wait_for_played(1, timeout=20, pred=lambda l: l.get("bulletin") == ident)
     assert d.running()
     d.stop()
-    # The next poll was a minute away: the push made the station poll.
-    assert accepted_after < 5, "accepted %.1f s after publishing" % accepted_after
+    # The next poll was a minute away: the push made the station poll. The bound
+    # leaves a loaded machine room and stays far below the minute; how fast a push
+    # lands is a bench/ question.
+    assert accepted_after < 20, "accepted %.1f s after publishing" % accepted_after
     assert index_polls(nchan, "/prov/index.atom") == polls_before + 1
     assert len([l for l in d.log_text().splitlines() if "push channel" in l and
                 "message" in l]) == 1, d.log_text()
