@@ -12,6 +12,7 @@ folder. Stopped (fast) and removed at the end.
 import os
 import pwd
 import shutil
+import tempfile
 import subprocess
 import time
 from pathlib import Path
@@ -52,15 +53,17 @@ class Postgres:
                               timeout=120, **kw)
 
     def start(self):
-        self.dir.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
+            # As root the cluster runs as nobody, in a folder of its own right under
+            # the temp root: every pytest that starts resets /tmp/pytest-of-root to
+            # 0700, which would cut nobody off from a cluster inside it mid-run.
             nobody = pwd.getpwnam("nobody")
-            os.chown(self.dir, nobody.pw_uid, nobody.pw_gid)
-            # the temp folders above must be traversable by nobody
-            p = self.dir.parent
-            while str(p) not in ("/", "/tmp"):
-                os.chmod(p, os.stat(p).st_mode | 0o711)
-                p = p.parent
+            self.own_dir = Path(tempfile.mkdtemp(prefix="loaxa-pg-"))
+            os.chown(self.own_dir, nobody.pw_uid, nobody.pw_gid)
+            self.dir = self.own_dir
+            self.data = self.dir / "data"
+            self.sock = self.dir
+        self.dir.mkdir(parents=True, exist_ok=True)
         self._run([os.path.join(self.bindir, "initdb"), "-D", str(self.data), "-U", "loaxa",
                    "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"] +
                   ([] if self.durable else ["--no-sync"]))
@@ -81,6 +84,8 @@ class Postgres:
         subprocess.run(_runas() + [os.path.join(self.bindir, "pg_ctl"), "-D", str(self.data),
                                    "-m", "fast", "-w", "-t", "60", "stop"],
                        capture_output=True, timeout=90)
+        if getattr(self, "own_dir", None):
+            shutil.rmtree(self.own_dir, ignore_errors=True)
 
     def uri(self, db):
         return "postgresql:///%s?host=%s&user=loaxa" % (db, self.sock)
