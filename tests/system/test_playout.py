@@ -159,9 +159,12 @@ def test_volume_50_is_minus_6_db(tmp_path, alsa_capture, start_daemon, tones):
 
 
 def test_slot_cut_at_its_end_fades_and_is_logged_cut(tmp_path, alsa_capture, start_daemon, tones):
-    start, end, t0 = slot_times(1, 3)
+    # The file first: making 8 s of MP3 can take seconds on a loaded machine, and
+    # a slot timed before it could be over before loaxad starts.
+    tone = tones(440, 8.0)
+    start, end, t0 = slot_times(2, 3)
     conf = write_config(tmp_path, device=alsa_capture.device, fade_ms=1000, slots=[
-        slot("short", start, end, ["file:%s" % tones(440, 8.0)])])
+        slot("short", start, end, ["file:%s" % tone])])
     d = start_daemon(conf, env=alsa_capture.env())
     lines = d.wait_for_played(1, timeout=15)
     assert lines[0]["result"] == "cut"
