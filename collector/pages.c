@@ -74,6 +74,7 @@ is_true(PGresult *res, int row, int i)
 }
 
 #define PAGE_ROWS 250	/* rows of a page: a phone shows them, 10,000 would not */
+#define API_MAX_ROWS 1000	/* the API's largest page: keeps an answer near 300 KB */
 
 static int
 page_number(struct web_req *r)
@@ -506,13 +507,51 @@ csv_station(struct web_req *r, void *ctx)
 	return 0;
 }
 
+/* ?page= and ?limit= of the API (the pages' PAGE_ROWS unless asked): false
+ * after answering 400 for a value out of range. */
+static bool
+api_paging(struct web_req *r, int *page, int *limit)
+{
+	const char *p = web_req_query(r, "page"), *l = web_req_query(r, "limit");
+	char *end;
+
+	*page = 1;
+	*limit = PAGE_ROWS;
+	if (p != NULL) {
+		long v = strtol(p, &end, 10);
+		if (*p == '\0' || *end != '\0' || v < 1 || v > 100000) {
+			web_reply_error(r, 400, "page must be a number from 1 to 100000");
+			return false;
+		}
+		*page = (int)v;
+	}
+	if (l != NULL) {
+		long v = strtol(l, &end, 10);
+		if (*l == '\0' || *end != '\0' || v < 1 || v > API_MAX_ROWS) {
+			web_reply_error(r, 400, "limit must be a number from 1 to 1000");
+			return false;
+		}
+		*limit = (int)v;
+	}
+	return true;
+}
+
 static int
 api_stations(struct web_req *r, void *ctx)
 {
 	struct collector *col = ctx;
+	const char *filter = web_req_query(r, "filter");
+	int page, limit;
 	char *st;
 
-	WITH_DB(col, r, st, views_stations_json(c, col->conf->offline_after_s, ERR));
+	if (!api_paging(r, &page, &limit))
+		return 0;
+	if (filter != NULL && filter[0] != '\0' && known_filter(filter)[0] == '\0') {
+		web_reply_error(r, 400, "filter must be offline, card or muted");
+		return 0;
+	}
+	WITH_DB(col, r, st, views_stations_json(c, col->conf->offline_after_s, known_filter(filter),
+	    page, limit, ERR));
 	web_reply_data(r, 200, "application/json", st, strlen(st));
 	free(st);
 	return 0;
@@ -544,9 +583,13 @@ static int
 api_bulletin(struct web_req *r, void *ctx)
 {
 	struct collector *col = ctx;
+	int page, limit;
 	char *b;
 
-	WITH_DB(col, r, b, views_bulletin_json(c, web_req_path(r) + strlen("/api/bulletins/"), ERR));
+	if (!api_paging(r, &page, &limit))
+		return 0;
+	WITH_DB(col, r, b, views_bulletin_json(c, web_req_path(r) + strlen("/api/bulletins/"), page,
+	    limit, ERR));
 	if (b[0] == '\0')
 		web_reply_error(r, 404, "no report names this bulletin");
 	else

@@ -42,6 +42,11 @@ col_real(PGresult *r, int row, int i)
     " feeds, feeds_failing, volume, muted, free_bytes, version"		\
     " FROM stations"
 
+/* The filters of the stations page and API ($2). */
+#define STATIONS_FILTER_SQL						\
+    " WHERE $2 = '' OR ($2 = 'offline' AND NOT online)"			\
+    " OR ($2 = 'card' AND sound_card_ok = false) OR ($2 = 'muted' AND muted)"
+
 PGresult *
 views_stations(PGconn *c, int offline_after_s, const char *filter, int offset, int limit,
     char *err, size_t errlen)
@@ -54,9 +59,7 @@ views_stations(PGconn *c, int offline_after_s, const char *filter, int offset, i
 	snprintf(lim, sizeof(lim), "%d", limit);
 	const char *p[] = { secs, filter ? filter : "", off, lim };
 	return db_exec(c, &r, PGRES_TUPLES_OK, err, errlen,
-	    "SELECT * FROM (" STATIONS_SQL ") t WHERE $2 = ''"
-	    " OR ($2 = 'offline' AND NOT online) OR ($2 = 'card' AND sound_card_ok = false)"
-	    " OR ($2 = 'muted' AND muted)"
+	    "SELECT * FROM (" STATIONS_SQL ") t" STATIONS_FILTER_SQL
 	    " ORDER BY name OFFSET $3::int LIMIT $4::int", 4, p) ? r : NULL;
 }
 
@@ -80,17 +83,27 @@ views_station_counts(PGconn *c, int offline_after_s, int *online, int *total, ch
 }
 
 char *
-views_stations_json(PGconn *c, int offline_after_s, char *err, size_t errlen)
+views_stations_json(PGconn *c, int offline_after_s, const char *filter, int page, int limit,
+    char *err, size_t errlen)
 {
-	char secs[16];
+	char secs[16], off[24], lim[16], pg[16];
 	PGresult *r;
 
-	/* PostgreSQL writes the JSON: for 10,000 stations that is much cheaper
-	 * than building a tree here. */
+	/* PostgreSQL writes the JSON: much cheaper than building a tree here. */
 	snprintf(secs, sizeof(secs), "%d", offline_after_s);
-	const char *p[] = { secs };
+	snprintf(off, sizeof(off), "%lld", (long long)(page - 1) * limit);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(pg, sizeof(pg), "%d", page);
+	const char *p[] = { secs, filter ? filter : "", off, lim, pg };
 	if (!db_exec(c, &r, PGRES_TUPLES_OK, err, errlen,
-	    "SELECT coalesce(json_agg(t ORDER BY name), '[]') FROM (" STATIONS_SQL ") t", 1, p))
+	    "WITH t AS (SELECT * FROM (" STATIONS_SQL ") s" STATIONS_FILTER_SQL ")"
+	    " SELECT json_build_object('page', $5::int, 'limit', $4::int, 'filter', $2::text,"
+	    "  'total', (SELECT count(*) FROM t),"
+	    "  'online', (SELECT count(*) FILTER (WHERE last_seen > now()"
+	    "   - make_interval(secs => $1::int)) FROM stations),"
+	    "  'registered', (SELECT count(*) FROM stations),"
+	    "  'stations', (SELECT coalesce(json_agg(p ORDER BY name), '[]')"
+	    "   FROM (SELECT * FROM t ORDER BY name OFFSET $3::bigint LIMIT $4::int) p))", 5, p))
 		return NULL;
 	char *out = xstrdup(PQgetvalue(r, 0, 0));
 	PQclear(r);
@@ -213,23 +226,35 @@ views_bulletin_stations(PGconn *c, const char *id, int offset, int limit, char *
 }
 
 char *
-views_bulletin_json(PGconn *c, const char *id, char *err, size_t errlen)
+views_bulletin_json(PGconn *c, const char *id, int page, int limit, char *err, size_t errlen)
 {
+	char off[24], lim[16], pg[16];
 	PGresult *r;
-	const char *p[] = { id };
 
+	snprintf(off, sizeof(off), "%lld", (long long)(page - 1) * limit);
+	snprintf(lim, sizeof(lim), "%d", limit);
+	snprintf(pg, sizeof(pg), "%d", page);
+	const char *p[] = { id, off, lim, pg };
+	/* A page of stations in the page's order (those that did not air it
+	 * first); the name lists are of that page, the *_total counts of all. */
 	if (!db_exec(c, &r, PGRES_TUPLES_OK, err, errlen,
-	    "WITH per AS (" BULLETIN_STATIONS_SQL ")"
+	    "WITH per AS (" BULLETIN_STATIONS_SQL "),"
+	    " pg AS (SELECT * FROM per ORDER BY aired > 0, name OFFSET $2::bigint LIMIT $3::int)"
 	    " SELECT json_build_object('id', b.id, 'priority', b.priority,"
 	    "  'first_at', " ISO("b.first_at") ", 'last_at', " ISO("b.last_at") ","
-	    "  'airings', b.airings,"
-	    "  'stations', (SELECT coalesce(json_agg(per ORDER BY name), '[]') FROM per),"
-	    "  'aired', (SELECT coalesce(json_agg(name) FILTER (WHERE aired > 0), '[]') FROM per),"
-	    "  'problems', (SELECT coalesce(json_agg(name) FILTER (WHERE skipped + failed > 0), '[]')"
-	    "   FROM per),"
-	    "  'never_mentioned', (SELECT coalesce(json_agg(name) FILTER (WHERE NOT mentioned), '[]')"
-	    "   FROM per))"
-	    " FROM bulletins b WHERE b.id = $1", 1, p))
+	    "  'airings', b.airings, 'page', $4::int, 'limit', $3::int,"
+	    "  'total', (SELECT count(*) FROM per),"
+	    "  'aired_total', (SELECT count(*) FROM per WHERE aired > 0),"
+	    "  'problems_total', (SELECT count(*) FROM per WHERE skipped + failed > 0),"
+	    "  'never_mentioned_total', (SELECT count(*) FROM per WHERE NOT mentioned),"
+	    "  'stations', (SELECT coalesce(json_agg(pg ORDER BY aired > 0, name), '[]') FROM pg),"
+	    "  'aired', (SELECT coalesce(json_agg(name ORDER BY name) FILTER (WHERE aired > 0), '[]')"
+	    "   FROM pg),"
+	    "  'problems', (SELECT coalesce(json_agg(name ORDER BY name)"
+	    "   FILTER (WHERE skipped + failed > 0), '[]') FROM pg),"
+	    "  'never_mentioned', (SELECT coalesce(json_agg(name ORDER BY name)"
+	    "   FILTER (WHERE NOT mentioned), '[]') FROM pg))"
+	    " FROM bulletins b WHERE b.id = $1", 4, p))
 		return NULL;
 	char *out = PQntuples(r) == 1 ? xstrdup(PQgetvalue(r, 0, 0)) : xstrdup("");
 	PQclear(r);

@@ -24,8 +24,11 @@ int views_station_counts(PGconn *c, int offline_after_s, int *online, int *total
 enum { VIEWS_ST_NAME, VIEWS_ST_ONLINE, VIEWS_ST_LAST_SEEN, VIEWS_ST_AGE, VIEWS_ST_ON_AIR,
 	VIEWS_ST_CARD_OK, VIEWS_ST_CARD_ERROR, VIEWS_ST_FEEDS, VIEWS_ST_FEEDS_FAILING,
 	VIEWS_ST_VOLUME, VIEWS_ST_MUTED, VIEWS_ST_FREE, VIEWS_ST_VERSION };
-/* The same as a JSON array of objects with those names (malloc'ed text). */
-char *views_stations_json(PGconn *c, int offline_after_s, char *err, size_t errlen);
+/* The same as JSON text (malloc'ed): {page, limit, filter, total (stations
+ * the filter keeps), online, registered, stations: [objects with those
+ * names, page (from 1) of limit]}. */
+char *views_stations_json(PGconn *c, int offline_after_s, const char *filter, int page,
+    int limit, char *err, size_t errlen);
 
 /* {"offline": [names], "card_failing": [{name, error}], "emergencies_late":
  * [{bulletin, first_at, stations: [names]}]}. */
@@ -34,12 +37,15 @@ json_t *views_alarms(PGconn *c, int offline_after_s, char *err, size_t errlen);
 /* The bulletins seen in reports, latest first (at most limit). */
 json_t *views_bulletins(PGconn *c, int limit, char *err, size_t errlen);
 
-/* One bulletin as JSON text: id, priority, first_at, last_at, airings, and
- * "stations": per registered station name, aired, skipped, failed,
- * reasons, first_aired, mentioned, reason (the last one); "aired", "problems" and
- * "never_mentioned" name lists. "" when no report ever named it; NULL with
- * err on a database error. */
-char *views_bulletin_json(PGconn *c, const char *id, char *err, size_t errlen);
+/* One bulletin as JSON text: id, priority, first_at, last_at, airings,
+ * page, limit, total (registered stations) and "stations": a page of limit,
+ * those that did not air it first, per station name, aired, skipped, failed,
+ * reasons, first_aired, mentioned, reason (the last one); "aired", "problems"
+ * and "never_mentioned" name lists of that page with their *_total counts
+ * over all stations. "" when no report ever named it; NULL with err on a
+ * database error. */
+char *views_bulletin_json(PGconn *c, const char *id, int page, int limit, char *err,
+    size_t errlen);
 /* The same for the page: its head (priority, first_at, last_at, airings,
  * stations that aired it, stations registered; no row when unknown) and a
  * page of its per-station rows, those that did not air it first

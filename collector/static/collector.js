@@ -1,5 +1,6 @@
 /* loaxa-collector: live updates of the stations page (every 15 s, from
- * /api/stations). The page is complete without this file. */
+ * /api/stations with the page's own page and filter). The page is complete
+ * without this file. */
 "use strict";
 document.addEventListener("DOMContentLoaded", function () {
   var table = document.getElementById("stations");
@@ -11,16 +12,14 @@ document.addEventListener("DOMContentLoaded", function () {
     cells[rows[i].getAttribute("data-name")] = rows[i].querySelector("td.state");
   setInterval(function () {
     if (document.hidden) return;
-    loaxa.getJSON("/api/stations").then(function (list) {
-      var n = 0;
-      list.forEach(function (s) {
-        if (s.online) n++;
+    loaxa.getJSON("/api/stations" + location.search).then(function (d) {
+      d.stations.forEach(function (s) {
         var cell = cells[s.name];
         if (!cell) return;
         cell.textContent = s.online ? (en ? "Online" : "Hoạt động") : (en ? "Offline" : "Mất liên lạc");
         cell.className = (s.online ? "ok" : "bad") + " state";
       });
-      loaxa.text(document.getElementById("count"), n + " / " + list.length);
+      loaxa.text(document.getElementById("count"), d.online + " / " + d.registered);
     }).catch(function () {});
   }, 15000);
 });

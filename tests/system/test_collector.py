@@ -62,7 +62,7 @@ def wait_for(pred, timeout, what):
 
 
 def stations_by_name(session):
-    return {s["name"]: s for s in session.get_json("/api/stations")}
+    return {s["name"]: s for s in session.get_json("/api/stations")["stations"]}
 
 
 def play_tone(conf, tone):
@@ -246,6 +246,9 @@ def test_a_bulletin_for_one_area_is_aired_by_that_areas_stations_and_not_the_oth
     assert b["never_mentioned"] == ["Xã Ba"]
     per = {x["name"]: x for x in b["stations"]}
     assert per["Xã Một"]["aired"] == 1 and per["Xã Ba"]["mentioned"] is False
+    b = json.loads(s.request("/api/bulletins/%s?limit=1&page=1" % ident)[2])
+    assert [x["name"] for x in b["stations"]] == ["Xã Ba"] and b["aired"] == []
+    assert (b["total"], b["aired_total"], b["never_mentioned_total"]) == (3, 2, 1)
     # The bulletins page lists it with the counts.
     status, _, page = s.request("/bulletins")
     assert status == 200 and ident in page.decode()
@@ -274,7 +277,7 @@ def test_two_collectors_share_one_database_and_its_sessions(tmp_path, db, collec
     # Signed in on one, the same cookie works on the other.
     s = one.session("huyen", PASSWORD)
     s.url = two.url
-    assert [x["name"] for x in s.get_json("/api/stations")] == ["Xã A"]
+    assert [x["name"] for x in s.get_json("/api/stations")["stations"]] == ["Xã A"]
     status, _, _ = s.request("/api/stations", form={"x": "1"})
     assert status in (403, 405)
 
@@ -293,7 +296,16 @@ def test_a_province_of_stations_is_shown_a_page_at_a_time(tmp_path, pg, db, coll
     body = s.request("/?page=2")[2].decode()
     assert body.count("<tr data-name=") == 50 and 'rel="next"' not in body
     assert 'data-name="Xã 0299"' in body
-    assert len(s.get_json("/api/stations")) == 300              # the API has them all
+    # The API pages the same way, with totals, and keeps the filter.
+    d = s.get_json("/api/stations")
+    assert (len(d["stations"]), d["total"], d["online"], d["registered"]) == (250, 300, 0, 300)
+    assert d["stations"][0]["name"] == "Xã 0000" and d["stations"][0]["online"] is False
+    d = s.get_json("/api/stations?filter=offline&page=3&limit=120")
+    assert [x["name"] for x in d["stations"]] == ["Xã %04d" % n for n in range(240, 300)]
+    assert (d["page"], d["limit"], d["total"], d["filter"]) == (3, 120, 300, "offline")
+    assert s.get_json("/api/stations?filter=muted")["total"] == 0
+    for bad in ("limit=0", "limit=1001", "page=x", "filter=nope"):
+        assert s.request("/api/stations?" + bad)[0] == 400, bad
     body = s.request("/?filter=offline&page=2")[2].decode()
     assert body.count("<tr data-name=") == 50 and 'href="/?filter=offline&amp;page=1"' in body
 
