@@ -21,6 +21,7 @@
 #include "bulletins/queue.h"
 #include "bulletins/speech.h"
 #include "bulletins/store.h"
+#include "bulletins/trustclock.h"
 #include "core/log.h"
 #include "core/util.h"
 
@@ -119,12 +120,14 @@ bulletins_create(const struct config *cfg, struct loop *loop,
 	}
 	if (serr[0] != '\0')
 		log_warn("bulletin state: %s", serr);
+	b->env.clock = trustclock_open(cfg->paths.state);
+	trustclock_tick(b->env.clock);
 	clean_audio_dir(b);
 	b->env.fetcher = fetch_create(loop, err, errlen);
 	if (b->env.fetcher == NULL)
 		goto fail;
 	apply_config(b, cfg);
-	queue_prune(b->env.store, time(NULL));
+	queue_prune(b->env.store, trustclock_now(b->env.clock));
 	return b;
 fail:
 	bulletins_destroy(b);
@@ -146,6 +149,7 @@ bulletins_destroy(struct bulletins *b)
 	drop_feeds(b);
 	fetch_destroy(b->env.fetcher);
 	store_close(b->env.store);
+	trustclock_close(b->env.clock);
 	for (size_t i = 0; i < b->env.nareas; i++)
 		free(b->env.areas[i]);
 	free(b->env.areas);
@@ -159,23 +163,31 @@ bulletins_destroy(struct bulletins *b)
 
 /* --- what the station asks: the queue ---------------------------------- */
 
+/* A station whose clock is behind airs by the latest time known: what
+ * expired meanwhile never, what a verified message proves current at once. */
+static time_t
+latest(struct bulletins *b)
+{
+	return trustclock_now(b->env.clock);
+}
+
 const struct bulletin *
 bulletins_next(struct bulletins *b, enum priority min, time_t now)
 {
-	return queue_next_after(b->env.store, min, now, 0);
+	return queue_next_after(b->env.store, min, now, latest(b), 0);
 }
 
 const struct bulletin *
 bulletins_next_after(struct bulletins *b, enum priority min, time_t now,
     unsigned long long after_seq)
 {
-	return queue_next_after(b->env.store, min, now, after_seq);
+	return queue_next_after(b->env.store, min, now, latest(b), after_seq);
 }
 
 time_t
 bulletins_next_due(struct bulletins *b, enum priority min, time_t now)
 {
-	return queue_next_due(b->env.store, min, now);
+	return queue_next_due(b->env.store, min, now, latest(b));
 }
 
 void
@@ -208,15 +220,14 @@ bulletins_status(struct bulletins *b, struct station_status *out)
 {
 	struct store *st = b->env.store;
 
-	queue_prune(st, time(NULL));
+	queue_prune(st, trustclock_now(b->env.clock));
 	out->bulletins_waiting = st->nqueue;
 	out->nfeeds = 0;
 	for (size_t i = 0; i < b->nfeeds && out->nfeeds < STATUS_MAX_FEEDS; i++)
 		out->feeds[out->nfeeds++] = (struct status_feed){ b->feeds[i].url,
 		    b->feeds[i].last_fetch, b->feeds[i].outcome };
-	out->clock_trusted = true;
-	out->clock_floor = time(NULL);
-	out->clock_evidence = NULL;
+	out->clock_trusted = trustclock_trusted(b->env.clock, &out->clock_evidence);
+	out->clock_floor = trustclock_now_hint(b->env.clock);
 }
 
 struct speech *

@@ -41,6 +41,10 @@ struct bulletin {
 	char *language;		/* of the <info> aired (CAP tag, "en-US" when it named none) */
 	bool speech;		/* audio_path was synthesised from the text */
 	char *announce_path;	/* is_test: the spoken test announcement, or NULL (a tone) */
+	/* Who may Cancel or Update it: the same feed, the same key, the same status. */
+	char *feed;		/* URL of the feed it came from */
+	char *signer;		/* minisign key id of the key that signed it */
+	char *status;		/* CAP status: Actual, Exercise, Test */
 	unsigned long long seq;	/* arrival order */
 };
 

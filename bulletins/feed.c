@@ -1,33 +1,22 @@
 #include "bulletins/feed.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "bulletins/atom.h"
-#include "bulletins/cap.h"
+#include "bulletins/entry.h"
 #include "bulletins/fetch.h"
 #include "bulletins/minisign.h"
 #include "bulletins/push.h"
 #include "bulletins/queue.h"
-#include "bulletins/speech.h"
 #include "bulletins/store.h"
-#include "audio/decoder.h"
+#include "bulletins/trustclock.h"
 #include "core/log.h"
-#include "core/util.h"
 #include "core/loop.h"
-
-#define SEEN_MARGIN_S (2 * 24 * 3600)	/* remember identities past expiry (clock skew) */
-#define CANCEL_MEMORY_S (30 * 24 * 3600)
-
-static void next_entry(struct feed *f);
+#include "core/util.h"
 
 static double
 random_unit(void)
@@ -35,7 +24,7 @@ random_unit(void)
 	return randombytes_uniform(1000000) / 1e6;
 }
 
-/* --- feed scheduling and state ------------------------------------- */
+/* --- index polls ---------------------------------------------------- */
 
 static void start_poll(void *arg);
 
@@ -51,47 +40,6 @@ schedule_poll(struct feed *f, int64_t ms)
 }
 
 static void
-clear_entry(struct feed *f)
-{
-	free(f->entry_url);
-	f->entry_url = NULL;
-	f->revalidating = false;
-	f->xml_sha256[0] = '\0';
-	free(f->doc_url);
-	free(f->xml);
-	free(f->xml_etag);
-	free(f->xml_lm);
-	cap_free(f->alert);
-	if (f->tmp_audio != NULL)
-		unlink(f->tmp_audio);
-	free(f->tmp_audio);
-	f->doc_url = f->xml = f->xml_etag = f->xml_lm = f->tmp_audio = NULL;
-	f->alert = NULL;
-	f->res = NULL;
-	f->entry_name = NULL;
-	f->key[0] = '\0';
-}
-
-static void
-clear_walk(struct feed *f)
-{
-	clear_entry(f);
-	atom_free(f->index);
-	free(f->index_etag);
-	free(f->index_lm);
-	free(f->base_url);
-	f->index = NULL;
-	f->index_etag = f->index_lm = f->base_url = NULL;
-	for (size_t i = 0; i < f->ndue; i++) {
-		free(f->due[i].url);
-		free(f->due[i].name);
-	}
-	free(f->due);
-	f->due = NULL;
-	f->ndue = 0;
-}
-
-static void
 feed_failed(struct feed *f, const char *what)
 {
 	int max_s = f->env->retry_max_s > f->poll_s ? f->env->retry_max_s : f->poll_s;
@@ -102,7 +50,6 @@ feed_failed(struct feed *f, const char *what)
 		log_warn("feed %s failing: %s; retrying with back-off up to %d s",
 		    f->url, what, max_s);
 	f->failing = true;
-	clear_walk(f);
 	schedule_poll(f, policy_backoff_delay_ms(f->poll_s, f->failures,
 	    f->env->retry_max_s, random_unit()));
 }
@@ -141,687 +88,209 @@ feed_empty(struct feed *f, long status)
 		    "still polled every %d s", f->url, status, f->poll_s);
 	f->empty = true;
 	snprintf(f->outcome, sizeof(f->outcome), "empty: HTTP %ld", status);
-	clear_walk(f);
 	schedule_poll(f, policy_poll_delay_ms(f->poll_s, random_unit()));
 }
 
-/* --- refusals ------------------------------------------------------ */
+/* --- what a feed may say ---------------------------------------------- */
 
-static const char *
-entry_identifier(const struct feed *f)
+/* A hostile index listing new junk on every poll must not flood the log
+ * (nor the as-played log with skipped lines): FEED_LOG_BURST a minute, then
+ * one line counting the rest. */
+bool
+feed_may_log(struct feed *f)
 {
-	if (f->alert != NULL && f->alert->identifier != NULL)
-		return f->alert->identifier;
-	return f->entry_name != NULL ? f->entry_name : "(unnamed)";
+	int64_t now = mono_ms();
+
+	if (f->log_window_ms == 0 || now - f->log_window_ms >= 60000) {
+		if (f->log_dropped > 0)
+			log_warn("feed %s: %d more refused or unreachable entries in the "
+			    "last minute were not logged", f->url, f->log_dropped);
+		f->log_window_ms = now;
+		f->log_count = f->log_dropped = 0;
+	}
+	if (f->log_count < FEED_LOG_BURST) {
+		f->log_count++;
+		return true;
+	}
+	f->log_dropped++;
+	return false;
 }
 
-static void
-record_doc(struct feed *f)
+void
+feed_report_rejected(struct feed *f, const char *id, const char *url, const char *reason)
 {
-	retry_forget(&f->retries, f->entry_url);	/* settled for good */
-	if (f->doc_url != NULL)
-		store_doc_set(f->env->store, f->doc_url, f->xml_etag, f->xml_lm,
-		    f->xml_sha256, time(NULL));
-}
-
-static void
-report_rejected(struct feed *f, const char *reason)
-{
-	const char *id = entry_identifier(f);
-
-	log_warn("bulletin %s from %s rejected: %s", id,
-	    f->doc_url != NULL ? f->doc_url : f->url, reason);
+	if (!feed_may_log(f))
+		return;
+	log_warn("bulletin %s from %s rejected: %s", id, url != NULL ? url : f->url, reason);
 	if (f->env->hooks.rejected != NULL)
 		f->env->hooks.rejected(f->env->hooks.ctx, id, reason);
 }
 
-/* Refused for good: remembered with the document so it is not refused again. */
-static void
-reject_final(struct feed *f, const char *reason)
-{
-	report_rejected(f, reason);
-	record_doc(f);
-	clear_entry(f);
-	next_entry(f);
-}
+/* --- entries side by side --------------------------------------------- */
 
-/* The entry now in progress was refused for now: back off, starting over
- * when its text is new. url: the entry's key (as listed, or the href that
- * could not be resolved). */
-static struct entry_retry *
-note_retry(struct feed *f, const char *url)
+static struct entry *
+find_entry(struct feed *f, const char *url)
 {
-	return retry_note(&f->retries, url, f->entry_name, f->xml_etag, f->xml_lm,
-	    f->xml_sha256, f->walk_gen, mono_ms(), random_unit());
-}
-
-/* Refused for now (missing signature, audio not there yet or corrupt,
- * clock not set): retried with back-off, each reason reported once per run. */
-static void
-reject_retry_at(struct feed *f, const char *url, const char *reason, bool unresolved)
-{
-	struct entry_retry *rt = url != NULL ? note_retry(f, url) : NULL;
-
-	if (rt != NULL && unresolved)	/* nothing to fetch: the index must change first */
-		rt->due_ms = INT64_MAX;
-	if (rt == NULL || rt->reason == NULL || strcmp(rt->reason, reason) != 0) {
-		report_rejected(f, reason);
-		if (rt != NULL) {
-			free(rt->reason);
-			rt->reason = xstrdup(reason);
-		}
-	}
-	f->incomplete = true;
-	clear_entry(f);
-	next_entry(f);
+	for (struct entry *e = f->entries; e != NULL; e = e->next)
+		if (strcmp(e->url, url) == 0)
+			return e;
+	return NULL;
 }
 
 static void
-reject_retry(struct feed *f, const char *reason)
+add_entry(struct feed *f, struct entry *e)
 {
-	reject_retry_at(f, f->entry_url, reason, false);
+	struct entry **pp = &f->entries;
+
+	e->order = ++f->next_order;
+	while (*pp != NULL)
+		pp = &(*pp)->next;
+	*pp = e;
+	f->nentries++;
 }
 
-/* A transport failure on one entry: the feed itself answered. */
+/* Nothing in progress: the feed's validators may be kept on disk (only
+ * when nothing is pending: after a restart the index is then read in full
+ * and each pending entry tried once more), the queue pruned and saved. */
 static void
-entry_unreachable(struct feed *f, const char *url, const char *what)
-{
-	log_info("feed %s: %s: %s; retried with back-off", f->url, url, what);
-	f->incomplete = true;
-	if (f->entry_url != NULL)
-		note_retry(f, f->entry_url);
-	clear_entry(f);
-	next_entry(f);
-}
-
-/* --- accepting, updating, cancelling -------------------------------- */
-
-static void
-apply_cancel(struct feed *f)
+settle(struct feed *f)
 {
 	struct store *st = f->env->store;
+	time_t now = trustclock_now(f->env->clock);
 
-	queue_remove_referenced(st, &f->env->hooks, f->alert, "cancels",
-	    time(NULL) + CANCEL_MEMORY_S);
-	store_seen_add(st, f->key, time(NULL) + CANCEL_MEMORY_S);
-	record_doc(f);
-	queue_save(st);
-	clear_entry(f);
-	next_entry(f);
-}
-
-/* Exercise and Test messages are announced as such, in speech; NULL (a
- * tone instead) when the announcement cannot be synthesised. */
-static char *
-test_announcement(struct feed_env *b, const char *language)
-{
-	const char *lang;
-	const char *words = speech_test_announcement(language, &lang);
-	char err[256];
-	char *path = speech_to_wav(b->speech, b->audio_dir, lang, words, err, sizeof(err));
-
-	if (path == NULL)
-		log_warn("test announcement in %s not synthesised (%s); a tone announces the test instead",
-		    lang, err);
-	return path;
-}
-
-static void
-queue_bulletin(struct feed *f, const char *audio_path, bool speech)
-{
-	struct store *st = f->env->store;
-	const struct cap_alert *a = f->alert;
-	const struct policy_verdict *v = &f->verdict;
-	const struct cap_info *in = &a->infos[v->info];
-	struct bulletin *bl = xcalloc(1, sizeof(*bl));
-
-	if (a->msg_type != NULL && strcmp(a->msg_type, "Update") == 0)
-		queue_remove_referenced(st, &f->env->hooks, a, "updates",
-		    time(NULL) + CANCEL_MEMORY_S);
-	bl->key = xstrdup(f->key);
-	bl->identifier = xstrdup(a->identifier);
-	bl->sender = xstrdup(a->sender ? a->sender : "");
-	bl->title = xstrdup(in->headline ? in->headline : in->event ? in->event : a->identifier);
-	bl->language = xstrdup(cap_info_language(in));
-	bl->speech = speech;
-	if (v->is_test)
-		bl->announce_path = test_announcement(f->env, bl->language);
-	bl->priority = v->priority;
-	bl->is_test = v->is_test;
-	bl->sent = a->sent;
-	bl->effective = v->effective;
-	bl->expires = v->expires;
-	bl->plays = v->plays;
-	bl->interval_s = v->interval_s;
-	bl->audio_path = xstrdup(audio_path);
-	store_seen_add(st, f->key, v->expires + SEEN_MARGIN_S);
-	record_doc(f);
-	char until[ISO_TIME_LEN];
-	format_iso_time(&(struct timespec){ bl->expires, 0 }, until, sizeof(until));
-	log_notice("bulletin %s accepted from %s: priority %s%s, %s%s, %d play(s) every %d s, until %s",
-	    bl->identifier, f->url, priority_name(bl->priority),
-	    bl->is_test ? " (test)" : "", bl->language, speech ? " (spoken text)" : "",
-	    bl->plays, bl->interval_s, until);
-	queue_add(st, &f->env->hooks, bl);
-	clear_entry(f);
-	next_entry(f);
-}
-
-/* --- audio ---------------------------------------------------------- */
-
-/* What an audio/ MIME type is, for the cache file's name only: the player
- * finds the format from the content. */
-static const char *
-audio_ext(const char *mime)
-{
-	if (mime != NULL && (strcasestr(mime, "mpeg") != NULL || strcasestr(mime, "mp3") != NULL))
-		return "mp3";
-	return "audio";
-}
-
-static char *
-audio_name(struct feed_env *b, const char *sha256, const char *ext)
-{
-	return xasprintf("%s/%s.%s", b->audio_dir, sha256, ext);
-}
-
-static void
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Whatever the MIME type says, the content must decode: a bulletin the
- * player cannot open is refused now, not found out on air. */
-static bool
-audio_decodes(const char *path, char *reason, size_t reasonlen)
-{
-	char err[300];
-	int16_t buf[2 * 1152];
-	struct audio_source *src = decoder_open_file(path, NULL, err, sizeof(err));
-	long n = src != NULL ? audio_source_read(src, buf, 1152, err, sizeof(err)) : -1;
-
-	audio_source_close(src);
-	if (n > 0)
-		return true;
-	snprintf(reason, reasonlen, "audio does not decode: %s", n == 0 ? "no sound in it" : err);
-	return false;
-}
-
-/* The <digest> (SHA-1 or SHA-256 by length) and publish's loaxa:audio-sha256
- * both match, or reason names the algorithm that did not. */
-static bool
-audio_digests_match(const struct feed *f, const char *sha256, const char *sha1,
-    const char *what, char *reason, size_t reasonlen)
-{
-	const struct cap_resource *res = f->res;
-	const char *extra = f->alert->infos[f->verdict.info].audio_sha256;
-
-	if (res->digest != NULL && !policy_digest_matches(res->digest, sha256, sha1)) {
-		bool is1 = strcmp(policy_digest_algorithm(res->digest), "SHA-1") == 0;
-		snprintf(reason, reasonlen, "audio digest mismatch: %s of %s is %s, CAP says %s",
-		    is1 ? "SHA-1" : "SHA-256", what, is1 ? sha1 : sha256, res->digest);
-		return false;
-	}
-	if (extra != NULL && strcasecmp(extra, sha256) != 0) {
-		snprintf(reason, reasonlen, "audio digest mismatch: SHA-256 of %s is %s, "
-		    "loaxa:audio-sha256 says %s", what, sha256, extra);
-		return false;
-	}
-	return true;
-}
-
-static void
-on_audio(void *arg, const struct fetch_result *r)
-{
-	struct feed *f = arg;
-	char reason[1024];
-
-	f->xfer = 0;
-	if (!r->ok) {
-		if (r->error == FETCH_TOO_BIG) {
-			snprintf(reason, sizeof(reason), "audio %s", r->err);
-			reject_final(f, reason);
-		} else {
-			snprintf(reason, sizeof(reason), "audio not downloaded: %s", r->err);
-			reject_retry(f, reason);
-		}
+	if (f->entries != NULL)
 		return;
-	}
-	/* <size> is approximate (CAP 1.2 3.2.3): only the digest decides. */
-	if (!audio_digests_match(f, r->sha256, r->sha1, "the download", reason, sizeof(reason))) {
-		reject_retry(f, reason);
-		return;
-	}
-	if (!audio_decodes(f->tmp_audio, reason, sizeof(reason))) {
-		reject_final(f, reason);
-		return;
-	}
-	char *final = audio_name(f->env, r->sha256, audio_ext(f->res->mime_type));
-	if (rename(f->tmp_audio, final) != 0) {
-		snprintf(reason, sizeof(reason), "%s: %s", final, strerror(errno));
-		free(final);
-		entry_unreachable(f, f->tmp_audio, reason);
-		return;
-	}
-	fsync_dir(f->env->audio_dir);
-	free(f->tmp_audio);
-	f->tmp_audio = NULL;
-	queue_bulletin(f, final, false);
-	free(final);
-}
-
-/* A cached file is reused only when every digest the message gives matches
- * it, as a fresh download would have to. */
-static bool
-cached_audio_matches(const struct feed *f, const char *path)
-{
-	char err[256], reason[600], sha256[65], sha1[41];
-	size_t len;
-	struct policy_digest d;
-	char *data = read_file_all(path, (size_t)POLICY_AUDIO_MAX, &len, err, sizeof(err));
-
-	if (data == NULL)
-		return false;
-	policy_digest_init(&d);
-	policy_digest_update(&d, data, len);
-	policy_digest_final(&d, sha256, sha1);
-	free(data);
-	return audio_digests_match(f, sha256, sha1, "the cached audio", reason, sizeof(reason));
-}
-
-/* derefUri: the audio came inside the signed message. */
-static void
-keep_embedded_audio(struct feed *f)
-{
-	struct policy_digest d;
-	char sha256[65], sha1[41], reason[1024], err[512];
-
-	policy_digest_init(&d);
-	policy_digest_update(&d, f->res->deref, f->res->deref_len);
-	policy_digest_final(&d, sha256, sha1);
-	if (!audio_digests_match(f, sha256, sha1, "the embedded audio", reason, sizeof(reason))) {
-		reject_final(f, reason);
-		return;
-	}
-	char *path = audio_name(f->env, sha256, audio_ext(f->res->mime_type));
-	if (atomic_write_file(path, f->res->deref, f->res->deref_len, 0644, err, sizeof(err)) != 0) {
-		free(path);
-		entry_unreachable(f, f->doc_url, err);
-		return;
-	}
-	if (!audio_decodes(path, reason, sizeof(reason))) {
-		if (!store_audio_in_use(f->env->store, path, NULL))
-			unlink(path);
-		free(path);
-		reject_final(f, reason);
-		return;
-	}
-	queue_bulletin(f, path, false);
-	free(path);
-}
-
-/* No audio: the info's text, spoken in its language. */
-static void
-speak_text(struct feed *f)
-{
-	const struct cap_info *in = &f->alert->infos[f->verdict.info];
-	char err[512], reason[700];
-
-	if (!f->env->speak_text) {
-		reject_final(f, "no audio resource (text is not spoken: bulletins.speak_text is false)");
-		return;
-	}
-	char *text = speech_text_of(in);
-	if (text == NULL) {
-		reject_final(f, "no audio resource and no headline, description or instruction to speak");
-		return;
-	}
-	/* Logged first: "arrival to first spoken sample" is measured from here
-	 * (bench/speech_latency.py). */
-	log_info("bulletin %s: no audio, speaking its text in %s (%zu bytes)",
-	    f->alert->identifier, cap_info_language(in), strlen(text));
-	int64_t t0 = mono_ms();
-	char *path = speech_to_wav(f->env->speech, f->env->audio_dir, cap_info_language(in), text,
-	    err, sizeof(err));
-	if (path != NULL)
-		log_info("bulletin %s: text spoken into %s in %lld ms", f->alert->identifier, path,
-		    (long long)(mono_ms() - t0));
-	free(text);
-	if (path == NULL) {
-		snprintf(reason, sizeof(reason), "text not spoken: %s", err);
-		reject_final(f, reason);
-		return;
-	}
-	queue_bulletin(f, path, true);
-	free(path);
-}
-
-static void
-fetch_audio(struct feed *f)
-{
-	char reason[1024];
-	bool text_only;
-	char *url = NULL;
-
-	f->res = policy_audio_resource(&f->alert->infos[f->verdict.info], POLICY_AUDIO_MAX,
-	    &text_only, reason, sizeof(reason));
-	if (f->res == NULL) {
-		if (text_only)
-			speak_text(f);
-		else
-			reject_final(f, reason);
-		return;
-	}
-	if (f->res->deref != NULL) {
-		keep_embedded_audio(f);
-		return;
-	}
-	if (policy_resolve_uri(f->doc_url, f->res->uri, &f->origins, &url, reason,
-	    sizeof(reason)) != 0) {
-		reject_final(f, reason);
-		return;
-	}
-	/* The same verified audio may already be here (an Update, a re-issue),
-	 * named by its SHA-256: <digest> when it is one, else loaxa:audio-sha256. */
-	const char *sha256 = strlen(f->res->digest) == 64 ? f->res->digest
-	    : f->alert->infos[f->verdict.info].audio_sha256;
-	if (sha256 != NULL) {
-		char *cached = audio_name(f->env, sha256, audio_ext(f->res->mime_type));
-		if (cached_audio_matches(f, cached)) {
-			free(url);
-			queue_bulletin(f, cached, false);
-			free(cached);
-			return;
-		}
-		free(cached);
-	}
-	f->tmp_audio = xasprintf("%s/.dl-%ld-%u.part", f->env->audio_dir, (long)getpid(),
-	    ++f->env->tmp_counter);
-	struct fetch_request req = { .url = url, .max_size = POLICY_AUDIO_MAX, .audio = true,
-	    .out_path = f->tmp_audio, .ca_file = f->ca_file, .origins = &f->origins };
-	f->xfer = fetch_start(f->env->fetcher, &req, on_audio, f);
-	free(url);
-}
-
-/* --- one entry: document, signature, policy ------------------------ */
-
-/* Every <info> is read; the ones not aired are said in the log. */
-static void
-note_other_infos(const struct feed *f, const struct policy_settings *s)
-{
-	const struct cap_alert *a = f->alert;
-	const char *chosen = cap_info_language(&a->infos[f->verdict.info]);
-
-	for (size_t i = 0; i < a->ninfos; i++) {
-		if (i == f->verdict.info)
-			continue;
-		bool ours = policy_info_for_us(&a->infos[i], s, NULL);
-		log_info("bulletin %s: info %zu (%s) not aired: %s%s", a->identifier, i + 1,
-		    cap_info_language(&a->infos[i]),
-		    ours ? "the station airs the one in " : "not for this station's areas",
-		    ours ? chosen : "");
-	}
-}
-
-static void
-check_message(struct feed *f)
-{
-	char err[512];
-	struct feed_env *b = f->env;
-	struct policy_settings s = {
-		.areas = (const char *const *)b->areas, .nareas = b->nareas,
-		.languages = (const char *const *)b->languages, .nlanguages = b->nlanguages,
-		.has_location = b->has_location, .location = b->location,
-		.allow_test = b->allow_test,
-		.default_lifetime_s = b->default_lifetime_s,
-		.max_priority = f->max_priority,
-	};
-
-	f->alert = cap_parse(f->xml, f->xml_len, b->max_message, err, sizeof(err));
-	if (f->alert == NULL) {
-		char reason[1024];
-		snprintf(reason, sizeof(reason), "malformed CAP: %s", err);
-		reject_final(f, reason);
-		return;
-	}
-	if (policy_identity(f->alert->sender, f->alert->identifier,
-	    f->alert->sent_text, f->key, sizeof(f->key)) != 0) {
-		reject_final(f, "malformed CAP: unusable sender, identifier or sent");
-		return;
-	}
-	if (store_seen_has(f->env->store, f->key)) {
-		record_doc(f);	/* same message under another URL */
-		clear_entry(f);
-		next_entry(f);
-		return;
-	}
-	policy_check(f->alert, &s, time(NULL), &f->verdict);
-	if (f->verdict.shapes_unmatched && !b->told_no_location) {
-		b->told_no_location = true;
-		log_notice("bulletin %s has areas given as polygons or circles: without "
-		    "station.location they are never this station's (said once)",
-		    f->alert->identifier);
-	}
-	if (f->verdict.outcome == POLICY_ACCEPT)
-		note_other_infos(f, &s);
-	switch (f->verdict.outcome) {
-	case POLICY_CANCEL:
-		apply_cancel(f);
-		return;
-	case POLICY_NOT_FOR_US:
-		log_info("bulletin %s from %s is not for this station's areas", f->alert->identifier,
-		    f->doc_url);
-		record_doc(f);
-		clear_entry(f);
-		next_entry(f);
-		return;
-	case POLICY_REJECT:
-		if (f->verdict.retry)
-			reject_retry(f, f->verdict.reason);
-		else
-			reject_final(f, f->verdict.reason);
-		return;
-	case POLICY_ACCEPT:
-		fetch_audio(f);
-		return;
-	}
-}
-
-static void
-on_signature(void *arg, const struct fetch_result *r)
-{
-	struct feed *f = arg;
-	char err[512], reason[600];
-	size_t which;
-
-	f->xfer = 0;
-	if (!r->ok || r->not_modified) {
-		if (r->error == FETCH_NOT_FOUND) {
-			snprintf(reason, sizeof(reason), "missing signature: %s", r->err);
-			reject_retry(f, reason);
-		} else {
-			entry_unreachable(f, f->doc_url, r->err);
-		}
-		return;
-	}
-	if (minisign_verify(f->keys, f->nkeys, f->xml, f->xml_len, r->body, r->len,
-	    &which, err, sizeof(err)) != 0) {
-		snprintf(reason, sizeof(reason), "bad signature: %s", err);
-		reject_final(f, reason);
-		return;
-	}
-	check_message(f);
-}
-
-static void
-on_document(void *arg, const struct fetch_result *r)
-{
-	struct feed *f = arg;
-
-	f->xfer = 0;
-	if (f->revalidating) {
-		/* Backing off: only a new text (a republished fix) is tried now. */
-		const struct entry_retry *rt = retry_find(&f->retries, f->entry_url);
-		if (!r->ok || r->not_modified ||
-		    (rt != NULL && strcmp(rt->sha256, r->sha256) == 0)) {
-			clear_entry(f);
-			next_entry(f);
-			return;
-		}
-	} else if (!r->ok && r->error == FETCH_TOO_BIG) {
-		char reason[600];
-		snprintf(reason, sizeof(reason), "CAP message %s (bulletins.max_message_size)", r->err);
-		reject_retry(f, reason);	/* the setting may be raised */
-		return;
-	} else if (!r->ok) {
-		entry_unreachable(f, f->doc_url, r->err);
-		return;
-	} else {
-		const struct store_doc *doc = store_doc_get(f->env->store, f->doc_url);
-		if (r->not_modified || (doc != NULL && strcmp(doc->sha256, r->sha256) == 0)) {
-			if (!r->not_modified)	/* a server without validators: note the new ones */
-				store_doc_set(f->env->store, f->doc_url, r->etag, r->last_modified,
-				    r->sha256, time(NULL));
-			retry_forget(&f->retries, f->entry_url);	/* settled before */
-			clear_entry(f);
-			next_entry(f);
-			return;
-		}
-	}
-	f->xml = xmalloc(r->len + 1);
-	memcpy(f->xml, r->body, r->len + 1);
-	f->xml_len = r->len;
-	f->xml_etag = r->etag ? xstrdup(r->etag) : NULL;
-	f->xml_lm = r->last_modified ? xstrdup(r->last_modified) : NULL;
-	memcpy(f->xml_sha256, r->sha256, sizeof(f->xml_sha256));
-	/* Relative audio URIs resolve against where the document really was. */
-	free(f->doc_url);
-	f->doc_url = xstrdup(r->final_url);
-	char *sig_url = xasprintf("%s.minisig", r->final_url);
-	struct fetch_request req = { .url = sig_url, .max_size = 64 * 1024,
-	    .ca_file = f->ca_file, .origins = &f->origins };
-	f->xfer = fetch_start(f->env->fetcher, &req, on_signature, f);
-	free(sig_url);
-}
-
-static void
-walk_done(struct feed *f)
-{
-	struct store *st = f->env->store;
-	time_t now = time(NULL);
-
-	if (f->index != NULL) {
-		/* Kept whatever is pending: pending entries have their own timers. */
-		free(f->seen_etag);
-		free(f->seen_lm);
-		f->seen_etag = f->index_etag;
-		f->seen_lm = f->index_lm;
-		f->index_etag = f->index_lm = NULL;
-		retry_prune(&f->retries, f->walk_gen);
-	}
-	/* On disk only when nothing is pending: after a restart the index is
-	 * read in full and each pending entry tried once more. */
-	if (f->incomplete || f->retries.n > 0)
+	if (f->retries.n > 0)
 		store_feed_set(st, f->url, NULL, NULL);
 	else
 		store_feed_set(st, f->url, f->seen_etag, f->seen_lm);
 	store_prune(st, now);
 	queue_prune(st, now);
 	queue_save(st);
-	clear_walk(f);
-	schedule_poll(f, policy_poll_delay_ms(f->poll_s, random_unit()));
 }
 
-/* Starts fetching the CAP document listed at url (taken); false when the
- * entry is backing off with nothing to compare against, so not fetched. */
-static bool
-fetch_entry(struct feed *f, char *url)
+/* Starts what the bounds allow: documents in the order listed; audio by
+ * priority, emergencies never behind another priority's download. A
+ * started entry may end at once (and call back here): done in a loop. */
+static void
+pump(struct feed *f)
 {
-	struct entry_retry *rt = retry_find(&f->retries, url);
-	const struct store_doc *doc = store_doc_get(f->env->store, url);
-	struct fetch_request req = { .url = url, .max_size = (long long)f->env->max_message,
-	    .ca_file = f->ca_file, .origins = &f->origins };
+	if (f->pumping) {
+		f->pump_again = true;
+		return;
+	}
+	f->pumping = true;
+	do {
+		f->pump_again = false;
+		size_t docs = 0, audio = 0, em_audio = 0;
+		struct entry *doc_next = NULL, *em_next = NULL, *audio_next = NULL;
+		for (struct entry *e = f->entries; e != NULL; e = e->next) {
+			bool em = e->verdict.priority == PRIO_EMERGENCY;
+			if (e->state == ENTRY_DOC)
+				docs++;
+			else if (e->state == ENTRY_AUDIO)
+				*(em ? &em_audio : &audio) += 1;
+			else if (e->state == ENTRY_WAITING && doc_next == NULL)
+				doc_next = e;
+			else if (e->state == ENTRY_AUDIO_WAIT && em && em_next == NULL)
+				em_next = e;
+			else if (e->state == ENTRY_AUDIO_WAIT && !em && (audio_next == NULL ||
+			    e->verdict.priority > audio_next->verdict.priority))
+				audio_next = e;
+		}
+		if (em_next != NULL && em_audio < FEED_EMERGENCY_AUDIO_SLOTS)
+			entry_start_audio(em_next);
+		else if (audio_next != NULL && audio < FEED_AUDIO_SLOTS)
+			entry_start_audio(audio_next);
+		else if (doc_next != NULL && docs < FEED_DOC_SLOTS)
+			entry_start(doc_next);
+		else
+			continue;
+		f->pump_again = true;
+	} while (f->pump_again);
+	f->pumping = false;
+}
 
-	f->entry_url = url;
-	f->doc_url = xstrdup(url);
-	store_doc_touch(f->env->store, url, time(NULL));
+void
+feed_entry_finished(struct feed *f, struct entry *e)
+{
+	for (struct entry **pp = &f->entries; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			f->nentries--;
+			break;
+		}
+	}
+	entry_free(e);
+	settle(f);
+	pump(f);
+}
+
+void
+feed_entry_wants_audio(struct feed *f, struct entry *e)
+{
+	e->state = ENTRY_AUDIO_WAIT;
+	pump(f);
+}
+
+/* An href the feed's origins do not allow: nothing to fetch until the index
+ * changes; reported once per reason. */
+static void
+refuse_unresolved(struct feed *f, const char *href, const char *name, const char *reason)
+{
+	struct entry_retry *rt = retry_note(&f->retries, href, name, NULL, NULL, NULL,
+	    f->walk_gen, mono_ms(), random_unit());
+
+	rt->due_ms = INT64_MAX;
+	if (rt->reason == NULL || strcmp(rt->reason, reason) != 0) {
+		feed_report_rejected(f, name, NULL, reason);
+		free(rt->reason);
+		rt->reason = xstrdup(reason);
+	}
+}
+
+/* One entry listed by the index just read: started unless in progress
+ * already, or backing off with nothing to compare against. */
+static void
+list_entry(struct feed *f, const char *base, const struct atom_entry *ae)
+{
+	const char *name = ae->id ? ae->id : ae->cap_href;
+	char reason[1024], *url = NULL;
+
+	if (ae->cap_href == NULL) {
+		refuse_unresolved(f, name != NULL ? name : "(no id)", name != NULL ? name : "(no id)",
+		    ae->no_link_why ? ae->no_link_why : "no link to a CAP message");
+		return;
+	}
+	if (policy_resolve_uri(base, ae->cap_href, &f->origins, &url, reason,
+	    sizeof(reason)) != 0) {
+		refuse_unresolved(f, ae->cap_href ? ae->cap_href : "", name, reason);
+		return;
+	}
+	struct entry_retry *rt = retry_find(&f->retries, url);
 	if (rt != NULL)
 		rt->gen = f->walk_gen;
-	if (rt != NULL && mono_ms() < rt->due_ms) {
-		if (rt->sha256[0] == '\0') {
-			clear_entry(f);
-			return false;
-		}
-		/* A cheap 304 unless the officer republished it. */
-		f->revalidating = true;
-		req.etag = rt->etag;
-		req.last_modified = rt->last_modified;
-	} else if (rt == NULL && doc != NULL) {
-		req.etag = doc->etag;
-		req.last_modified = doc->last_modified;
+	bool backing_off = rt != NULL && mono_ms() < rt->due_ms;
+	if (find_entry(f, url) != NULL || f->nentries >= FEED_ENTRIES_MAX ||
+	    (backing_off && rt->sha256[0] == '\0')) {
+		free(url);
+		return;
 	}
-	f->xfer = fetch_start(f->env->fetcher, &req, on_document, f);
-	return true;
+	add_entry(f, entry_new(f, url, name, backing_off));
+	free(url);
 }
 
+/* The index is unchanged: the pending entries whose back-off is over. */
 static void
-next_entry(struct feed *f)
-{
-	char reason[1024];
-
-	while (f->index != NULL && f->pos < f->index->nentries) {
-		const struct atom_entry *e = &f->index->entries[f->pos++];
-		char *url = NULL;
-		f->entry_name = e->id ? e->id : e->cap_href;
-		if (e->cap_href == NULL) {
-			reject_retry_at(f, f->entry_name, e->no_link_why ? e->no_link_why :
-			    "no link to a CAP message", true);
-			return;
-		}
-		if (policy_resolve_uri(f->base_url, e->cap_href, &f->origins, &url,
-		    reason, sizeof(reason)) != 0) {
-			/* reported once; nothing to record */
-			reject_retry_at(f, e->cap_href, reason, true);
-			return;
-		}
-		if (fetch_entry(f, url))
-			return;
-	}
-	while (f->index == NULL && f->pos < f->ndue) {
-		const struct due_entry *d = &f->due[f->pos++];
-		f->entry_name = d->name;
-		if (fetch_entry(f, xstrdup(d->url)))
-			return;
-	}
-	walk_done(f);
-}
-
-/* The index is unchanged: walks the pending entries whose back-off is
- * over. False when there are none. */
-static bool
-walk_due_entries(struct feed *f)
+list_due_entries(struct feed *f)
 {
 	int64_t now = mono_ms();
 
-	for (size_t i = 0; i < f->retries.n; i++) {
+	for (size_t i = 0; i < f->retries.n && f->nentries < FEED_ENTRIES_MAX; i++) {
 		const struct entry_retry *rt = &f->retries.v[i];
-		if (rt->due_ms > now)
-			continue;
-		f->due = xreallocarray(f->due, f->ndue + 1, sizeof(*f->due));
-		f->due[f->ndue].url = xstrdup(rt->url);
-		f->due[f->ndue++].name = xstrdup(rt->name);
+		if (rt->due_ms <= now && find_entry(f, rt->url) == NULL)
+			add_entry(f, entry_new(f, rt->url, rt->name, false));
 	}
-	if (f->ndue == 0)
-		return false;
-	f->pos = 0;
-	next_entry(f);
-	return true;
 }
 
 static void
@@ -832,6 +301,9 @@ on_index(void *arg, const struct fetch_result *r)
 
 	f->xfer = 0;
 	f->last_fetch = time(NULL);
+	trustclock_tick(f->env->clock);
+	trustclock_note_date(f->env->clock, r->date);
+	trustclock_trusted(f->env->clock, NULL);
 	if (r->error == FETCH_NOT_FOUND && r->status != 0) {
 		feed_empty(f, r->status);
 		return;
@@ -842,27 +314,31 @@ on_index(void *arg, const struct fetch_result *r)
 	}
 	if (r->not_modified) {
 		feed_reachable(f, "not modified");
-		if (walk_due_entries(f))
+		list_due_entries(f);
+	} else {
+		struct atom_feed *index = atom_parse(r->body, r->len, err, sizeof(err));
+		if (index == NULL) {
+			char what[1024];
+			snprintf(what, sizeof(what), "malformed index: %s", err);
+			feed_failed(f, what);
 			return;
-		queue_prune(f->env->store, time(NULL));
-		schedule_poll(f, policy_poll_delay_ms(f->poll_s, random_unit()));
-		return;
+		}
+		feed_reachable(f, "ok");
+		f->walk_gen++;
+		for (size_t i = 0; i < index->nentries; i++)
+			list_entry(f, r->final_url, &index->entries[i]);
+		atom_free(index);
+		/* Entries no longer listed are forgotten. */
+		retry_prune(&f->retries, f->walk_gen);
+		free(f->seen_etag);
+		free(f->seen_lm);
+		f->seen_etag = r->etag ? xstrdup(r->etag) : NULL;
+		f->seen_lm = r->last_modified ? xstrdup(r->last_modified) : NULL;
 	}
-	f->index = atom_parse(r->body, r->len, err, sizeof(err));
-	if (f->index == NULL) {
-		char what[1024];
-		snprintf(what, sizeof(what), "malformed index: %s", err);
-		feed_failed(f, what);
-		return;
-	}
-	feed_reachable(f, "ok");
-	f->index_etag = r->etag ? xstrdup(r->etag) : NULL;
-	f->index_lm = r->last_modified ? xstrdup(r->last_modified) : NULL;
-	f->base_url = xstrdup(r->final_url);
-	f->pos = 0;
-	f->incomplete = false;
-	f->walk_gen++;
-	next_entry(f);
+	schedule_poll(f, policy_poll_delay_ms(f->poll_s, random_unit()));
+	if (f->entries == NULL)
+		settle(f);
+	pump(f);
 }
 
 static void
@@ -873,8 +349,10 @@ start_poll(void *arg)
 
 	f->timer = 0;
 	if (f->xfer != 0)
-		return;		/* a walk is still running; it schedules the next poll */
-	struct fetch_request req = { .url = f->url, .max_size = POLICY_DOC_MAX,
+		return;		/* the last poll is still answering; it schedules the next */
+	/* An unsigned index is read by libxml2 on the loop: a small cap bounds
+	 * the time its parse can take. */
+	struct fetch_request req = { .url = f->url, .max_size = POLICY_INDEX_MAX,
 	    .etag = sf ? sf->etag : NULL, .last_modified = sf ? sf->last_modified : NULL,
 	    .ca_file = f->ca_file, .origins = &f->origins };
 
@@ -945,7 +423,12 @@ feed_fini(struct feed *f)
 		loop_cancel_timer(f->env->loop, f->timer);
 	if (f->xfer != 0)
 		fetch_cancel(f->env->fetcher, f->xfer);
-	clear_walk(f);
+	while (f->entries != NULL) {
+		struct entry *e = f->entries;
+		f->entries = e->next;
+		entry_free(e);
+	}
+	f->nentries = 0;
 	retry_clear(&f->retries);
 	free(f->seen_etag);
 	free(f->seen_lm);

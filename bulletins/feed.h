@@ -1,10 +1,12 @@
 /*
- * feed: one feed's walk. Owns polling its index (conditional GET, jitter,
- * back-off while it fails), and taking each entry through its document, its
- * signature by the feed's keys, the CAP policy and its audio, into the
- * queue (bulletins/queue.h) or a refusal: for good, or for now with the
- * entry's own back-off (bulletins/retry.h). Also what `loaxactl status`
- * says about the feed. Runs on the loop; one walk at a time per feed.
+ * feed: one feed. Owns polling its index (conditional GET, jitter, back-off
+ * while it fails, a size cap so its parse stays short), the entries it lists
+ * in progress side by side (bulletins/entry.h takes each through document,
+ * signature, policy and audio) with small bounds on parallel transfers and
+ * audio fetched by priority, the entries refused for now
+ * (bulletins/retry.h), a limit on how much one feed may log, and what
+ * `loaxactl status` says about the feed. Runs on the loop; an index poll
+ * never waits for an entry.
  */
 #ifndef LOAXA_FEED_H
 #define LOAXA_FEED_H
@@ -28,12 +30,14 @@ struct cap_resource;
 struct minisign_pubkey;
 struct speech;
 struct push;
+struct trustclock;
 
 /* What every feed of a station shares; owned by bulletins.c. */
 struct feed_env {
 	struct loop *loop;
 	struct fetcher *fetcher;
 	struct store *store;
+	struct trustclock *clock;	/* the latest time known: expiry is judged by it */
 	struct bulletin_hooks hooks;
 	struct speech *speech;		/* text-only bulletins and test announcements */
 	char **areas;
@@ -52,7 +56,14 @@ struct feed_env {
 	unsigned tmp_counter;		/* names of partial downloads */
 };
 
-struct due_entry { char *url, *name; };
+#define FEED_LOG_BURST	30	/* refusals logged per feed and minute; the rest counted */
+
+#define FEED_DOC_SLOTS	3	/* entries fetching their document at once */
+#define FEED_AUDIO_SLOTS 2	/* audio downloads at once, emergencies apart ... */
+#define FEED_EMERGENCY_AUDIO_SLOTS 2	/* ... which wait only for each other */
+#define FEED_ENTRIES_MAX 512	/* entries in progress; more wait for the next poll */
+
+struct entry;
 
 struct feed {
 	struct feed_env *env;
@@ -66,7 +77,7 @@ struct feed {
 	struct policy_origins origins;	/* url + allow_origins, for policy and fetch */
 	bool disabled;			/* its keys could not be loaded */
 	uint64_t timer;
-	uint64_t xfer;
+	uint64_t xfer;			/* the index being fetched */
 	int failures;
 	bool failing;
 	bool empty;			/* the index answered 404/410: nothing published yet */
@@ -74,37 +85,37 @@ struct feed {
 	bool poll_again;		/* woken during a walk: poll as soon as it ends */
 	time_t last_fetch;
 	char outcome[1200];
-	/* validators of the index last walked in full in this run: an
+	/* validators of the index last read in full in this run: an
 	 * unchanged index costs a 304 even while entries are pending */
 	char *seen_etag, *seen_lm;
 	struct retry_set retries;
-	unsigned walk_gen;
-	/* the walk now in progress: over a new index, or (index NULL) over
-	 * the pending entries whose back-off is over */
-	struct atom_feed *index;
-	char *index_etag, *index_lm, *base_url;
-	struct due_entry *due;
-	size_t ndue;
-	size_t pos;
-	bool incomplete;		/* something to retry: do not store the index validators */
-	/* the entry now in progress */
-	const char *entry_name;		/* atom id or href, until the CAP names it */
-	char *entry_url;		/* as listed: the key of its retry */
-	bool revalidating;		/* backing off: fetched only to see whether it changed */
-	char *doc_url, *xml, *xml_etag, *xml_lm;
-	size_t xml_len;
-	char xml_sha256[65];
-	struct cap_alert *alert;
-	struct policy_verdict verdict;
-	char key[1024];
-	const struct cap_resource *res;
-	char *tmp_audio;
+	unsigned walk_gen;		/* counts the indexes read */
+	/* Entries in progress, side by side: index polls never wait for them,
+	 * and an emergency's audio never waits behind a normal bulletin's. */
+	struct entry *entries;
+	size_t nentries;
+	unsigned long long next_order;
+	bool pumping, pump_again;
+	/* refusal lines of this feed: at most FEED_LOG_BURST a minute */
+	int64_t log_window_ms;
+	int log_count, log_dropped;
 };
 
 /* Loads the feed's keys and schedules its first poll (a feed whose keys
  * cannot be loaded is disabled: logged, never polled). */
 void feed_init(struct feed *f, struct feed_env *env, const struct feed_conf *fc);
-/* Abandons its transfer and timers. */
+/* Abandons its transfers and timers. */
 void feed_fini(struct feed *f);
+
+/* For entry.c. */
+/* e is settled: freed here, and the next entries start. */
+void feed_entry_finished(struct feed *f, struct entry *e);
+/* e was accepted and needs its audio: started by priority as slots free. */
+void feed_entry_wants_audio(struct feed *f, struct entry *e);
+/* False when this feed said enough this minute (counted, said later). */
+bool feed_may_log(struct feed *f);
+/* Logs a refusal and tells the station (a skipped line), within the limit. */
+void feed_report_rejected(struct feed *f, const char *id, const char *url,
+    const char *reason);
 
 #endif

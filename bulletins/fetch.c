@@ -46,6 +46,7 @@ struct transfer {
 	long long wire;		/* bytes of every answer so far: bodies, error pages, headers */
 	long long header_bytes;	/* of the answer now arriving */
 	long long error_bytes;	/* body bytes of non-2xx answers */
+	bool error_page_cut;	/* an error page longer than ERROR_BODY_MAX: not read on */
 	bool too_big;
 	long long announced;		/* the response's Content-Length, -1 if none */
 	bool write_failed;
@@ -118,7 +119,7 @@ write_cb(char *data, size_t size, size_t nmemb, void *userp)
 	if (!response_is_body(t)) {
 		t->error_bytes += (long long)n;
 		if (t->error_bytes > ERROR_BODY_MAX) {
-			t->too_big = true;
+			t->error_page_cut = true;
 			return 0;
 		}
 		return n;	/* error pages and redirect bodies are dropped */
@@ -221,9 +222,9 @@ scheme_of(const char *url)
 /* Audio gets time in proportion to its size, so one slow download cannot
  * hold its place for half an hour when it is small. */
 static long
-audio_timeout_s(long long max_size)
+audio_timeout_s(long long size)
 {
-	long long s = AUDIO_TIMEOUT_MIN_S + max_size / AUDIO_FAIR_BPS;
+	long long s = AUDIO_TIMEOUT_MIN_S + size / AUDIO_FAIR_BPS;
 
 	return s > AUDIO_TIMEOUT_MAX_S ? AUDIO_TIMEOUT_MAX_S : (long)s;
 }
@@ -269,8 +270,12 @@ setup_easy(struct transfer *t, const struct fetch_request *req)
 		curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, (long)STREAM_KEEPIDLE_S);
 		curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, (long)STREAM_KEEPINTVL_S);
 	} else {
-		curl_easy_setopt(e, CURLOPT_TIMEOUT, req->audio ? audio_timeout_s(t->max_size)
-		    : (long)DOC_TIMEOUT_S);
+		/* Time in proportion to what is announced (CAP's <size>,
+		 * approximate: twice it), so a small bulletin's download
+		 * cannot hold its place for half an hour; the byte limit
+		 * stays max_size. */
+		curl_easy_setopt(e, CURLOPT_TIMEOUT, !req->audio ? (long)DOC_TIMEOUT_S :
+		    audio_timeout_s(req->expect_size > 0 ? 2 * req->expect_size : t->max_size));
 		curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->max_size);
 	}
 	if (req->audio) {
@@ -433,7 +438,12 @@ finish(struct transfer *t, CURLcode rc)
 
 	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
 	r->status = code;
-	if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+	if (t->error_page_cut) {
+		/* The answer was an error all along: say which, not "too large". */
+		r->error = code == 404 || code == 410 ? FETCH_NOT_FOUND : FETCH_HTTP;
+		snprintf(r->err, sizeof(r->err), "HTTP %ld (its error page cut off after %d bytes)",
+		    code, ERROR_BODY_MAX);
+	} else if (t->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		r->error = FETCH_TOO_BIG;
 		/* Both sizes: the server's when it said one, else "more than". */
 		if (t->announced > t->max_size)

@@ -52,6 +52,7 @@ struct fetch_request {
 	const char *url;
 	const char *etag, *last_modified;	/* validators of a previous copy, or NULL */
 	long long max_size;			/* bytes; larger bodies fail */
+	long long expect_size;			/* audio: its announced size (0: unknown), for the time limit */
 	bool audio;				/* low-speed limit; timeout from max_size */
 	const char *out_path;			/* write the body here; NULL: in memory */
 	const char *ca_file;			/* PEM CAs trusted instead of the system store, or NULL */

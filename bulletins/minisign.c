@@ -95,8 +95,8 @@ encode(const unsigned char *bin, size_t len)
 }
 
 /* minisign shows key ids as the little-endian number in upper-case hex. */
-static void
-format_key_id(const unsigned char id[KEY_ID_LEN], char out[17])
+void
+minisign_key_id_text(const unsigned char id[8], char out[17])
 {
 	uint64_t v = 0;
 	for (int i = KEY_ID_LEN - 1; i >= 0; i--)
@@ -237,7 +237,7 @@ minisign_verify(const struct minisign_pubkey *keys, size_t nkeys,
 	const struct minisign_pubkey *key = find_key(keys, nkeys, ps.key_id, &idx);
 	if (key == NULL) {
 		char id[17];
-		format_key_id(ps.key_id, id);
+		minisign_key_id_text(ps.key_id, id);
 		snprintf(err, errlen, "unknown key id %s", id);
 		return -1;
 	}
@@ -401,7 +401,7 @@ minisign_keygen(const char *prefix, char *err, size_t errlen)
 		return -1;
 	crypto_sign_keypair(pk, sk);
 	randombytes_buf(key_id, sizeof(key_id));
-	format_key_id(key_id, id_hex);
+	minisign_key_id_text(key_id, id_hex);
 
 	memcpy(pub_bin, "Ed", 2);
 	memcpy(pub_bin + 2, key_id, KEY_ID_LEN);
@@ -467,7 +467,7 @@ minisign_sign(const struct minisign_seckey *sk, const void *msg, size_t len,
 	crypto_sign_detached(global, NULL, gbuf, SIG_LEN + tlen, sk->sk);
 	free(gbuf);
 
-	format_key_id(sk->key_id, id_hex);
+	minisign_key_id_text(sk->key_id, id_hex);
 	char *sig64 = encode(sig_bin, sizeof(sig_bin));
 	char *glob64 = encode(global, sizeof(global));
 	char *text = xasprintf("untrusted comment: signature from minisign secret key %s\n%s\n"

@@ -14,6 +14,9 @@
 struct minisign_pubkey { unsigned char key_id[8]; unsigned char pk[32]; };
 struct minisign_seckey { unsigned char key_id[8]; unsigned char sk[64]; };
 
+/* A key id as minisign shows it: the little-endian number in upper-case hex. */
+void minisign_key_id_text(const unsigned char id[8], char out[17]);
+
 int minisign_pubkey_parse(const char *text, size_t len, struct minisign_pubkey *out, char *err, size_t errlen);
 int minisign_pubkey_load(const char *path, struct minisign_pubkey *out, char *err, size_t errlen);
 /* Returns 0 when sig_text (a .minisig file's content) is a valid signature of msg by one of keys;

@@ -403,6 +403,33 @@ done:
 	return r;
 }
 
+char *
+policy_signature_url(const char *url)
+{
+	CURLU *u = curl_url();
+	char *path = NULL, *out = NULL, *res = NULL;
+
+	if (u == NULL || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto done;
+	size_t n = strlen(path) + sizeof(".minisig");
+	char *sig = malloc(n);
+	if (sig == NULL)
+		goto done;
+	snprintf(sig, n, "%s.minisig", path);
+	CURLUcode rc = curl_url_set(u, CURLUPART_PATH, sig, 0);
+	free(sig);
+	if (rc != CURLUE_OK || curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &out, 0) != CURLUE_OK)
+		goto done;
+	res = strdup(out);
+done:
+	curl_free(path);
+	curl_free(out);
+	curl_url_cleanup(u);
+	return res;
+}
+
 static bool
 usable_digest(const char *d)
 {

@@ -25,6 +25,7 @@
 #define POLICY_DEFAULT_LIFETIME_S CONFIG_DEFAULT_LIFETIME_S	/* no <expires> */
 #define POLICY_DOC_MAX		(1024 * 1024)	/* index, signature */
 #define POLICY_AUDIO_MAX	(50LL * 1024 * 1024)	/* the audio download limit */
+#define POLICY_INDEX_MAX	(256 * 1024)	/* index: a few hundred entries fit in 100 KB */
 #define POLICY_RETRY_MAX_S	60		/* a failing feed waits at most max(poll, this) */
 #define POLICY_EMERGENCY_PLAYS	3
 #define POLICY_EMERGENCY_INTERVAL_S 30
@@ -105,6 +106,11 @@ struct policy_origins {
 int policy_resolve_uri(const char *base, const char *href,
     const struct policy_origins *origins, char **out, char *reason,
     size_t reasonlen);
+
+/* The URL of url's minisign signature: ".minisig" appended to its path,
+ * the query kept (alerts/x.xml?v=2 -> alerts/x.xml.minisig?v=2), any
+ * fragment dropped. malloc'd, or NULL if url is not a URL. */
+char *policy_signature_url(const char *url);
 
 /* The audio resource to air: the first with an audio/ MIME type (any:
  * whether it decodes is found from the content). One given by uri needs a

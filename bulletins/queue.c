@@ -59,11 +59,33 @@ queue_add(struct store *s, const struct bulletin_hooks *hooks, struct bulletin *
 }
 
 void
+queue_scoped_key(const char *key, const char *signer, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s|%s", key, signer);
+}
+
+/* Why who may not touch old, or NULL when it may. */
+static const char *
+binding_refused(const struct bulletin *old, const struct queue_actor *who)
+{
+	if (old->feed == NULL || strcmp(old->feed, who->feed) != 0)
+		return "it came from another feed";
+	if (old->signer == NULL || strcmp(old->signer, who->signer) != 0)
+		return "it was signed by another key";
+	if (old->status == NULL || strcmp(old->status, who->status) != 0)
+		return "its status differs";
+	if (old->priority > who->max_priority)
+		return "its priority is above this feed's max_priority";
+	return NULL;
+}
+
+void
 queue_remove_referenced(struct store *s, const struct bulletin_hooks *hooks,
-    const struct cap_alert *a, const char *why, time_t seen_until)
+    const struct cap_alert *a, const char *why, time_t seen_until,
+    const struct queue_actor *who)
 {
 	for (size_t i = 0; i < a->nrefs; i++) {
-		char rkey[1024];
+		char rkey[1024], scoped[1100];
 		if (policy_identity(a->refs[i].sender, a->refs[i].identifier,
 		    a->refs[i].sent, rkey, sizeof(rkey)) != 0) {
 			log_info("bulletin %s: unusable reference %s,%s,%s ignored",
@@ -71,16 +93,27 @@ queue_remove_referenced(struct store *s, const struct bulletin_hooks *hooks,
 			    a->refs[i].sent);
 			continue;
 		}
-		/* Never queue the old message again, whatever URL it comes under. */
-		store_seen_add(s, rkey, seen_until);
-		struct bulletin *old = store_queue_take(s, rkey);
+		struct bulletin *old = store_queue_find(s, rkey);
 		if (old == NULL) {
-			log_info("bulletin %s %s %s, which is not in the queue",
-			    a->identifier, why, a->refs[i].identifier);
+			/* Never queue it later from the same key, whatever URL. */
+			queue_scoped_key(rkey, who->signer, scoped, sizeof(scoped));
+			store_seen_add(s, scoped, seen_until);
+			log_info("bulletin %s (key %s) %s %s, which is not in the queue",
+			    a->identifier, who->signer, why, a->refs[i].identifier);
 			continue;
 		}
-		log_notice("bulletin %s %s by %s", old->identifier,
-		    strcmp(why, "cancels") == 0 ? "cancelled" : "replaced", a->identifier);
+		const char *refused = binding_refused(old, who);
+		if (refused != NULL) {
+			log_warn("bulletin %s from %s (key %s, %s) %s %s: refused, %s; "
+			    "it stays in the queue", a->identifier, who->feed, who->signer,
+			    who->status, why, old->identifier, refused);
+			continue;
+		}
+		store_seen_add(s, rkey, seen_until);
+		old = store_queue_take(s, rkey);
+		log_notice("bulletin %s %s by %s (key %s)", old->identifier,
+		    strcmp(why, "cancels") == 0 ? "cancelled" : "replaced", a->identifier,
+		    who->signer);
 		if (hooks->cancelled != NULL)
 			hooks->cancelled(hooks->ctx, old->identifier, old->key);
 		drop_bulletin(s, old);
@@ -89,10 +122,14 @@ queue_remove_referenced(struct store *s, const struct bulletin_hooks *hooks,
 
 /* --- what the station asks -------------------------------------------- */
 
+/* A bulletin's own times (effective, expires) are true times; the station
+ * counts intervals on its clock (last_aired). skew = the latest time known
+ * minus the station's clock (0 when the clock is right). When it may air
+ * next, on the station's clock. */
 static time_t
-due_at(const struct bulletin *bl)
+due_local(const struct bulletin *bl, time_t skew)
 {
-	time_t due = bl->effective;
+	time_t due = bl->effective - skew;
 
 	if (bl->last_aired != 0 && bl->last_aired + bl->interval_s > due)
 		due = bl->last_aired + bl->interval_s;
@@ -100,23 +137,24 @@ due_at(const struct bulletin *bl)
 }
 
 static bool
-pending(const struct bulletin *bl, enum priority min)
+pending(const struct bulletin *bl, enum priority min, time_t skew)
 {
 	return bl->priority >= min && bl->plays_done < bl->plays &&
-	    due_at(bl) < bl->expires;
+	    due_local(bl, skew) + skew < bl->expires;
 }
 
 const struct bulletin *
-queue_next_after(struct store *s, enum priority min, time_t now,
+queue_next_after(struct store *s, enum priority min, time_t now, time_t latest,
     unsigned long long after_seq)
 {
 	const struct bulletin *best = NULL;
+	time_t skew = latest > now ? latest - now : 0;
 
-	queue_prune(s, now);
+	queue_prune(s, now + skew);
 	for (size_t i = 0; i < s->nqueue; i++) {
 		const struct bulletin *bl = s->queue[i];
-		if (bl->seq <= after_seq || !pending(bl, min) || due_at(bl) > now ||
-		    now >= bl->expires)
+		if (bl->seq <= after_seq || !pending(bl, min, skew) ||
+		    due_local(bl, skew) > now || now + skew >= bl->expires)
 			continue;
 		if (best == NULL || bl->seq < best->seq)
 			best = bl;
@@ -125,17 +163,17 @@ queue_next_after(struct store *s, enum priority min, time_t now,
 }
 
 time_t
-queue_next_due(struct store *s, enum priority min, time_t now)
+queue_next_due(struct store *s, enum priority min, time_t now, time_t latest)
 {
-	time_t next = 0;
+	time_t next = 0, skew = latest > now ? latest - now : 0;
 
-	queue_prune(s, now);
+	queue_prune(s, now + skew);
 	for (size_t i = 0; i < s->nqueue; i++) {
 		const struct bulletin *bl = s->queue[i];
-		if (!pending(bl, min))
+		if (!pending(bl, min, skew))
 			continue;
-		if (next == 0 || due_at(bl) < next)
-			next = due_at(bl);
+		if (next == 0 || due_local(bl, skew) < next)
+			next = due_local(bl, skew);
 	}
 	return next;
 }

@@ -33,6 +33,9 @@ store_bulletin_free(struct bulletin *b)
 	free(b->audio_path);
 	free(b->announce_path);
 	free(b->language);
+	free(b->feed);
+	free(b->signer);
+	free(b->status);
 	free(b);
 }
 
@@ -101,6 +104,11 @@ bulletin_from_json(json_t *o)
 	b->announce_path = jstr(o, "announce_path") ? xstrdup(jstr(o, "announce_path")) : NULL;
 	b->language = xstrdup(jstr(o, "language") ? jstr(o, "language") : "");
 	b->speech = json_is_true(json_object_get(o, "speech"));
+	/* Absent in state from before binding: such a bulletin can be
+	 * cancelled by no one, and leaves when it expires. */
+	b->feed = xstrdup(jstr(o, "feed") ? jstr(o, "feed") : "");
+	b->signer = xstrdup(jstr(o, "signer") ? jstr(o, "signer") : "");
+	b->status = xstrdup(jstr(o, "status") ? jstr(o, "status") : "");
 	b->seq = (unsigned long long)json_integer_value(json_object_get(o, "seq"));
 	return b;
 }
@@ -108,7 +116,8 @@ bulletin_from_json(json_t *o)
 static json_t *
 bulletin_to_json(const struct bulletin *b)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:s, s:I, s:s, s:b}",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:I, s:I, s:i, s:i, s:i, s:I, s:s, s:I, s:s, s:b,"
+	    " s:s, s:s, s:s}",
 	    "key", b->key, "identifier", b->identifier, "sender", b->sender,
 	    "title", b->title, "priority", priority_name(b->priority),
 	    "is_test", b->is_test, "sent", (json_int_t)b->sent,
@@ -116,7 +125,8 @@ bulletin_to_json(const struct bulletin *b)
 	    "plays", b->plays, "plays_done", b->plays_done, "interval_s", b->interval_s,
 	    "last_aired", (json_int_t)b->last_aired, "audio_path", b->audio_path,
 	    "seq", (json_int_t)b->seq, "language", b->language ? b->language : "",
-	    "speech", b->speech);
+	    "speech", b->speech, "feed", b->feed ? b->feed : "",
+	    "signer", b->signer ? b->signer : "", "status", b->status ? b->status : "");
 
 	if (o != NULL && b->announce_path != NULL)
 		json_object_set_new(o, "announce_path", json_string(b->announce_path));
@@ -435,6 +445,18 @@ store_doc_set(struct store *s, const char *url, const char *etag,
 {
 	struct store_doc *d = find_doc(s, url);
 
+	if (d == NULL && s->ndocs >= STORE_DOCS_MAX) {
+		/* Forgetting one costs a fetch, never an airing: the
+		 * identity stays in the seen cache. */
+		size_t old = 0;
+		for (size_t i = 1; i < s->ndocs; i++)
+			if (s->docs[i].checked < s->docs[old].checked)
+				old = i;
+		free(s->docs[old].url);
+		free(s->docs[old].etag);
+		free(s->docs[old].last_modified);
+		s->docs[old] = s->docs[--s->ndocs];
+	}
 	if (d == NULL) {
 		s->docs = xreallocarray(s->docs, s->ndocs + 1, sizeof(*s->docs));
 		d = &s->docs[s->ndocs++];

@@ -18,6 +18,7 @@
 #include "bulletins/bulletins.h"
 
 #define STORE_FILE "bulletins.json"
+#define STORE_DOCS_MAX 1024	/* documents remembered; the least recently listed go first */
 
 struct store_doc {
 	char *url;

@@ -16,6 +16,60 @@ ignore_xml_message(void *ctx, const char *msg, ...)
 	(void)msg;
 }
 
+/* Skips from p to just past the first `end` (or to the end of the text). */
+static const char *
+skip_past(const char *p, const char *stop, const char *end)
+{
+	const char *e = memmem(p, (size_t)(stop - p), end, strlen(end));
+
+	return e != NULL ? e + strlen(end) : stop;
+}
+
+/* One linear pass over the markup: no element with more than
+ * XML_MAX_ATTRS attributes, none deeper than XML_MAX_DEPTH. Not a parser:
+ * what it lets through, libxml2 still judges. 0, or -1 with why. */
+static int
+prescan(const char *xml, size_t len, const char **why)
+{
+	const char *p = xml, *stop = xml + len;
+	int depth = 0;
+
+	while ((p = memchr(p, '<', (size_t)(stop - p))) != NULL) {
+		if (stop - p >= 4 && memcmp(p, "<!--", 4) == 0) {
+			p = skip_past(p + 4, stop, "-->");
+		} else if (stop - p >= 9 && memcmp(p, "<![CDATA[", 9) == 0) {
+			p = skip_past(p + 9, stop, "]]>");
+		} else if (stop - p >= 2 && (p[1] == '?' || p[1] == '!')) {
+			p = skip_past(p + 2, stop, ">");
+		} else if (stop - p >= 2 && p[1] == '/') {
+			depth--;
+			p = skip_past(p + 2, stop, ">");
+		} else {
+			int attrs = 0;
+			char quote = 0;
+			p++;
+			for (; p < stop && (quote != 0 || *p != '>'); p++) {
+				if (quote != 0) {
+					if (*p == quote)
+						quote = 0;
+				} else if (*p == '"' || *p == '\'') {
+					quote = *p;
+				} else if (*p == '=' && ++attrs > XML_MAX_ATTRS) {
+					*why = "an element has too many attributes";
+					return -1;
+				}
+			}
+			if (p < stop && p[-1] != '/' && ++depth > XML_MAX_DEPTH) {
+				*why = "elements are nested too deep";
+				return -1;
+			}
+		}
+		if (p >= stop)
+			break;
+	}
+	return 0;
+}
+
 xmlDoc *
 xml_read_untrusted(const char *what, const char *xml, size_t len, size_t max,
     char *err, size_t errlen)
@@ -27,6 +81,12 @@ xml_read_untrusted(const char *what, const char *xml, size_t len, size_t max,
 	/* No DTD means no entity declarations: nothing to expand, nothing to fetch. */
 	if (memmem(xml, len, "<!DOCTYPE", 9) != NULL || memmem(xml, len, "<!ENTITY", 8) != NULL) {
 		snprintf(err, errlen, "%s: DTDs are not allowed", what);
+		return NULL;
+	}
+	const char *why = NULL;
+	if (prescan(xml, len, &why) != 0) {
+		snprintf(err, errlen, "%s: refused: %s (at most %d attributes, %d levels)",
+		    what, why, XML_MAX_ATTRS, XML_MAX_DEPTH);
 		return NULL;
 	}
 	/* Encoding errors bypass XML_PARSE_NOERROR and would land on stderr

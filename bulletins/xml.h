@@ -1,8 +1,11 @@
 /*
  * xml: the one way loaxa reads XML that comes from outside (CAP messages,
  * Atom feeds). Owns the safety rules: a size cap, no DTD (so no entity to
- * expand or fetch), no network, libxml2's messages kept off stderr and
- * turned into one error for the caller.
+ * expand or fetch), no network, a linear pre-scan that refuses what would
+ * make libxml2 slow (it checks duplicate attributes in quadratic time: an
+ * element with 90,000 of them held the loop for a minute) or deep, and
+ * libxml2's messages kept off stderr and turned into one error for the
+ * caller.
  */
 #ifndef LOAXA_XML_H
 #define LOAXA_XML_H
@@ -12,6 +15,9 @@
 
 #include <libxml/tree.h>
 #include <libxml/xmlwriter.h>
+
+#define XML_MAX_ATTRS	64	/* attributes (namespace declarations too) on one element */
+#define XML_MAX_DEPTH	64	/* elements inside each other */
 
 /* Parses len bytes; what names the document in errors ("CAP", "Atom").
  * NULL with err on refusal; free the result with xmlFreeDoc. */

@@ -69,49 +69,76 @@ format_iso_time(const struct timespec *ts, char *buf, size_t len)
 	    (off % 3600) / 60);
 }
 
+/* Exactly n ASCII digits. */
+static bool
+take_digits(const char **s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)(*s)[i]))
+			return false;
+		v = v * 10 + ((*s)[i] - '0');
+	}
+	*s += n;
+	*out = v;
+	return true;
+}
+
+static bool
+take_char(const char **s, char c)
+{
+	if (**s != c)
+		return false;
+	(*s)++;
+	return true;
+}
+
+/* The same grammar and ranges as CAP's date-times (bulletins/cap.c
+ * cap_parse_time), plus milliseconds: tests/fuzz/fuzz_iso_time.c holds the
+ * two to agreeing. */
 int
 parse_iso_time(const char *s, struct timespec *out)
 {
 	struct tm tm = { 0 };
-	int n = 0;
+	int y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 1;
 	long ms = 0;
 
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+	if (!take_digits(&s, 4, &y) || !take_char(&s, '-') || !take_digits(&s, 2, &mo) ||
+	    !take_char(&s, '-') || !take_digits(&s, 2, &d) || !take_char(&s, 'T') ||
+	    !take_digits(&s, 2, &h) || !take_char(&s, ':') || !take_digits(&s, 2, &mi) ||
+	    !take_char(&s, ':') || !take_digits(&s, 2, &sec))
 		return -1;
-	s += n;
 	if (*s == '.') {
 		long scale = 100;
-		for (s++; *s >= '0' && *s <= '9'; s++) {
+		for (s++; isdigit((unsigned char)*s); s++) {
 			ms += (*s - '0') * scale;
 			scale /= 10;
 		}
 	}
-	long off = 0;
 	if (*s == 'Z') {
 		s++;
 	} else if (*s == '+' || *s == '-') {
-		/* Exactly [+-]HH:MM: sscanf alone would take "+7:0" and spaces. */
-		const char *o = s + 1;
-		if (strlen(o) != 5 || o[2] != ':' || !isdigit((unsigned char)o[0]) ||
-		    !isdigit((unsigned char)o[1]) || !isdigit((unsigned char)o[3]) ||
-		    !isdigit((unsigned char)o[4]))
+		sign = *s == '-' ? -1 : 1;
+		s++;
+		if (!take_digits(&s, 2, &oh) || !take_char(&s, ':') || !take_digits(&s, 2, &om))
 			return -1;
-		int hh = (o[0] - '0') * 10 + (o[1] - '0');
-		int mm = (o[3] - '0') * 10 + (o[4] - '0');
-		off = (hh * 3600L + mm * 60L) * (*s == '-' ? -1 : 1);
-		s += 6;
 	} else {
 		return -1;
 	}
-	if (*s != '\0')
+	if (*s != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+	    h > 23 || mi > 59 || sec > 60 || oh > 23 || om > 59)
 		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
 	time_t t = timegm(&tm);
 	if (t == (time_t)-1)
 		return -1;
-	out->tv_sec = t - off;
+	out->tv_sec = t - sign * (oh * 3600L + om * 60L);
 	out->tv_nsec = ms * 1000000;
 	return 0;
 }

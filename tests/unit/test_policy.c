@@ -232,6 +232,26 @@ static const struct uri_case uri_cases[] = {
 	{ "https://Bul.Example.VN/loaxa/index.atom", "https://bul.example.vn/A.xml", "https://bul.example.vn/A.xml" },
 };
 
+/* alerts/x.xml?v=2 must not fetch the CAP again as its own signature. */
+static void
+signature_url_appends_to_the_path_not_the_query(void **state)
+{
+	static const char *const sig_cases[][2] = {
+		{ "https://p.example/loaxa/alerts/a.xml", "https://p.example/loaxa/alerts/a.xml.minisig" },
+		{ "https://p.example/alerts/a.xml?v=2", "https://p.example/alerts/a.xml.minisig?v=2" },
+		{ "http://p.example:8080/a.xml?v=2&x=y#top", "http://p.example:8080/a.xml.minisig?v=2&x=y" },
+		{ "file:///srv/feed/alerts/a.xml", "file:///srv/feed/alerts/a.xml.minisig" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(sig_cases) / sizeof(sig_cases[0]); i++) {
+		char *got = policy_signature_url(sig_cases[i][0]);
+		assert_non_null(got);
+		assert_string_equal(got, sig_cases[i][1]);
+		free(got);
+	}
+	assert_null(policy_signature_url("not a url"));
+}
+
 static void
 uris_keep_the_feeds_scheme_and_host(void **state)
 {
@@ -558,6 +578,7 @@ main(void)
 		cmocka_unit_test(future_message_is_retried_not_forgotten),
 		cmocka_unit_test(identity_is_trimmed_and_sent_normalised_to_utc),
 		cmocka_unit_test(uris_keep_the_feeds_scheme_and_host),
+		cmocka_unit_test(signature_url_appends_to_the_path_not_the_query),
 		cmocka_unit_test(allow_origins_open_only_the_listed_origins),
 		cmocka_unit_test(audio_resource_rules),
 		cmocka_unit_test(areas_match_by_geocode_name_polygon_and_circle),

@@ -71,6 +71,26 @@ print_uptime(const json_t *r)
 	    json_string_value(json_object_get(r, "version")));
 }
 
+/* A clock days behind would air what expired meanwhile: say it plainly. */
+static void
+print_clock(const json_t *r)
+{
+	const json_t *clock = json_object_get(r, "clock");
+	char a[32], b[32];
+
+	if (!json_is_object(clock))
+		return;
+	if (!json_is_false(json_object_get(clock, "trusted"))) {
+		printf("Clock       ok\n");
+		return;
+	}
+	printf("Clock       NOT TRUSTED: it reads %s, but %s says it is at least %s; "
+	    "bulletins expire by that time. Check NTP and the real-time clock.\n",
+	    fmt_time(json_object_get(r, "now"), a, sizeof(a)),
+	    json_string_value(json_object_get(clock, "evidence")) ?: "what the station knows",
+	    fmt_time(json_object_get(clock, "latest_known"), b, sizeof(b)));
+}
+
 static void
 print_status(const json_t *r)
 {
@@ -102,6 +122,7 @@ print_status(const json_t *r)
 	printf("Mute        %s\n", json_is_true(json_object_get(r, "muted_all")) ?
 	    "on, emergencies too (mute --all)" :
 	    json_is_true(json_object_get(r, "muted")) ? "on (emergencies still air)" : "off");
+	print_clock(r);
 	print_uptime(r);
 }
 
@@ -125,5 +146,6 @@ const struct ctl_command cmd_status = {
 	.exec = exec_status,
 	.help = "Shows what is on air (slot, item, elapsed and remaining time), the next\n"
 	    "slot, the bulletins waiting, each feed's last fetch and its outcome, the\n"
-	    "sound card, the volume, mute and the daemon's uptime.",
+	    "sound card, the volume, mute, whether the station can trust its clock and\n"
+	    "the daemon's uptime.",
 };

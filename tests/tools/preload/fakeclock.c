@@ -4,6 +4,9 @@
  * time(), gettimeofday()) is moved by the number of seconds written in the
  * file named by $LOAXA_FAKECLOCK; the monotonic clock is left alone, as a
  * real clock step (NTP at boot, date -s) leaves it.
+ *
+ * $LOAXA_FAKECLOCK_SYNCED, when set, is what adjtimex() says about the clock:
+ * "1" synchronised (TIME_OK), "0" not (TIME_ERROR, STA_UNSYNC), as NTP would.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -11,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <time.h>
 
 static double
@@ -87,4 +91,23 @@ gettimeofday(struct timeval *tv, void *tz)
 	tv->tv_sec = ts.tv_sec;
 	tv->tv_usec = ts.tv_nsec / 1000;
 	return 0;
+}
+
+int
+adjtimex(struct timex *tx)
+{
+	static int (*real)(struct timex *);
+	const char *synced = getenv("LOAXA_FAKECLOCK_SYNCED");
+
+	if (real == NULL)
+		real = (int (*)(struct timex *))dlsym(RTLD_NEXT, "adjtimex");
+	if (synced == NULL || tx->modes != 0)
+		return real(tx);
+	int r = real(tx);
+	if (synced[0] == '1') {
+		tx->status &= ~STA_UNSYNC;
+		return TIME_OK;
+	}
+	tx->status |= STA_UNSYNC;
+	return r < 0 ? r : TIME_ERROR;
 }
