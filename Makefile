@@ -54,8 +54,11 @@ $(BUILD)/collector/conf.o: CPPFLAGS += -DLOAXA_SHARE_DIR='"$(PREFIX)/share/loaxa
 CTL_SRCS := $(wildcard tools/loaxactl/*.c)
 PUB_SRCS := $(wildcard tools/publish/*.c)
 WEBCON_SRCS := $(wildcard tools/console/*.c)
-PROGS    := $(BUILD)/loaxad $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(BUILD)/loaxa-collector \
-            $(BUILD)/loaxa-web
+PROGS    := $(BUILD)/loaxad $(BUILD)/loaxa-net $(BUILD)/loaxactl $(BUILD)/loaxa-publish \
+            $(BUILD)/loaxa-collector $(BUILD)/loaxa-web
+# The network process and loaxad's side of it (net/netproc implements bulletins/fetch.h,
+# so loaxad links it before the library and never pulls in bulletins/fetch.o).
+NET_MSG  := $(BUILD)/net/netmsg.o
 
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_TESTS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -87,8 +90,15 @@ $(WEB_LIB): $(WEB_SRCS:%.c=$(BUILD)/%.o)
 	@mkdir -p $(dir $@)
 	rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(LIB)
+$(BUILD)/loaxad: $(BUILD)/daemon/loaxad.o $(BUILD)/net/netproc.o $(NET_MSG) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/loaxa-net: $(BUILD)/net/loaxa-net.o $(BUILD)/net/sandbox.o $(NET_MSG) $(LIB)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs libseccomp) -o $@
+
+$(BUILD)/tests/test_netmsg: $(BUILD)/tests/unit/test_netmsg.o $(NET_MSG) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka) -o $@
 
 $(BUILD)/loaxactl: $(CTL_SRCS:%.c=$(BUILD)/%.o) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
@@ -187,7 +197,7 @@ $(BUILD)/chime.mp3: tools/make-chime.sh
 
 install: all $(BUILD)/chime.mp3
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(BUILD)/loaxad $(DESTDIR)$(PREFIX)/sbin/loaxad
+	install -m 0755 $(BUILD)/loaxad $(BUILD)/loaxa-net $(DESTDIR)$(PREFIX)/sbin/
 	install -m 0755 $(BUILD)/loaxactl $(BUILD)/loaxa-publish $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BUILD)/loaxa-collector $(DESTDIR)$(PREFIX)/sbin/loaxa-collector
 	install -m 0755 $(BUILD)/loaxa-web $(DESTDIR)$(PREFIX)/sbin/loaxa-web
