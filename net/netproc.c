@@ -208,7 +208,8 @@ check_file(const struct ptransfer *t, struct fetch_result *r)
 		return -1;
 	}
 	if (st.st_size > t->max_size) {
-		snprintf(r->err, sizeof(r->err), "larger than %lld bytes", t->max_size);
+		snprintf(r->err, sizeof(r->err), "too large: %lld bytes, limit %lld",
+		    (long long)st.st_size, t->max_size);
 		close(fd);
 		return -1;
 	}
@@ -258,7 +259,8 @@ on_result(struct fetcher *f, const struct netmsg *m, char *err, size_t errlen)
 			r.ok = false;
 	} else if ((long long)body->len > t->max_size) {
 		r.ok = false;
-		snprintf(r.err, sizeof(r.err), "larger than %lld bytes", t->max_size);
+		snprintf(r.err, sizeof(r.err), "too large: %u bytes, limit %lld", body->len,
+		    t->max_size);
 	} else {
 		struct policy_digest d;
 		r.body = xmalloc((size_t)body->len + 1);
@@ -519,7 +521,7 @@ fetch_start(struct fetcher *f, const struct fetch_request *req, fetch_done_fn do
 	if (f->fd < 0 || (t->out_path == NULL && t->on_data == NULL &&
 	    t->max_size > NETMSG_BODY_MAX)) {
 		snprintf(t->fail_err, sizeof(t->fail_err), f->fd < 0 ?
-		    "network process not running (restarting)" : "larger than a message");
+		    "network process not running (restarting)" : "too large: more than a message can carry");
 		t->fail_timer = loop_add_timer(f->loop, 0, on_fail_timer, t);
 		return t->id;
 	}

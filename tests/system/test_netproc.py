@@ -49,7 +49,7 @@ LIES = {
     "forge": r"rejected: bad signature",
     "truncate": r"rejected: (bad signature|malformed)",
     "swap": r"rejected: audio digest mismatch",
-    "oversize": r"index.atom failing: larger than",
+    "oversize": r"index.atom failing: too large: \d+ bytes, limit \d+",
     "garbage": r"network process sent a bad message",
     "forgeid": r"network process sent a bad message \(an answer to transfer \d+, which is not in flight\)",
     "die": r"network process closed its channel, exit status 3",
