@@ -103,7 +103,8 @@ on_done(void *arg, const struct fetch_result *r)
 
 	xfer_take(n, x->id);
 	netmsg_begin(&o, NETMSG_RESULT, x->id);
-	netmsg_add_u64(&o, NT_ERROR, r->ok ? 0 : 1);
+	netmsg_add_u64(&o, NT_ERROR, (uint64_t)r->error);
+	netmsg_add_u64(&o, NT_DATE, (uint64_t)(r->date > 0 ? r->date : 0));
 	netmsg_add_u64(&o, NT_STATUS, (uint64_t)(r->status > 0 ? r->status : 0));
 	netmsg_add_u64(&o, NT_NOT_MODIFIED, r->not_modified);
 	netmsg_add_u64(&o, NT_SIZE, (uint64_t)(r->size > 0 ? r->size : 0));

@@ -52,6 +52,7 @@ struct ptransfer {
 	void *arg;
 	uint64_t fail_timer;	/* failing without the child */
 	char fail_err[128];
+	enum fetch_error fail_error;
 	struct ptransfer *next;
 };
 
@@ -127,9 +128,9 @@ deliver(struct ptransfer *t, struct fetch_result *r)
 }
 
 static void
-fail(struct ptransfer *t, const char *why)
+fail(struct ptransfer *t, enum fetch_error e, const char *why)
 {
-	struct fetch_result r = { .ok = false };
+	struct fetch_result r = { .ok = false, .error = e };
 
 	snprintf(r.err, sizeof(r.err), "%s", why);
 	deliver(t, &r);
@@ -141,7 +142,7 @@ on_fail_timer(void *arg)
 	struct ptransfer *t = arg;
 
 	t->fail_timer = 0;
-	fail(t, t->fail_err);
+	fail(t, t->fail_error, t->fail_err);
 }
 
 /* --- the channel ------------------------------------------------------- */
@@ -202,12 +203,14 @@ check_file(const struct ptransfer *t, struct fetch_result *r)
 	ssize_t n;
 
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r->error = FETCH_LOCAL;
 		snprintf(r->err, sizeof(r->err), "%s: not a downloaded file", t->out_path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	if (st.st_size > t->max_size) {
+		r->error = FETCH_TOO_BIG;
 		snprintf(r->err, sizeof(r->err), "too large: %lld bytes, limit %lld",
 		    (long long)st.st_size, t->max_size);
 		close(fd);
@@ -236,14 +239,17 @@ on_result(struct fetcher *f, const struct netmsg *m, char *err, size_t errlen)
 		    (unsigned long long)m->id);
 		return -1;
 	}
-	if (!m->f[NT_ERROR].present || m->f[NT_ERROR].num > 1 || m->f[NT_STATUS].num > 999 ||
+	if (!m->f[NT_ERROR].present || m->f[NT_ERROR].num > FETCH_LOCAL || m->f[NT_STATUS].num > 999 ||
 	    m->f[NT_NOT_MODIFIED].num > 1 || (body->present && t->out_path != NULL)) {
 		snprintf(err, errlen, "a malformed answer to transfer %llu",
 		    (unsigned long long)m->id);
 		return -1;
 	}
-	r.ok = m->f[NT_ERROR].num == 0;
+	r.error = (enum fetch_error)m->f[NT_ERROR].num;
+	r.ok = r.error == FETCH_OK;
 	r.status = (long)m->f[NT_STATUS].num;
+	/* Not trusted by anyone (fetch.h): kept within time_t all the same. */
+	r.date = m->f[NT_DATE].num <= (uint64_t)INT32_MAX * 64 ? (time_t)m->f[NT_DATE].num : 0;
 	r.not_modified = r.ok && m->f[NT_NOT_MODIFIED].num == 1;
 	r.etag = netmsg_strdup(m, NT_ETAG);
 	r.last_modified = netmsg_strdup(m, NT_LAST_MODIFIED);
@@ -255,10 +261,14 @@ on_result(struct fetcher *f, const struct netmsg *m, char *err, size_t errlen)
 	} else if (r.not_modified || t->on_data != NULL) {
 		/* nothing more */
 	} else if (t->out_path != NULL) {
-		if (check_file(t, &r) != 0)
+		if (check_file(t, &r) != 0) {
 			r.ok = false;
+			if (r.error == FETCH_OK)
+				r.error = FETCH_LOCAL;
+		}
 	} else if ((long long)body->len > t->max_size) {
 		r.ok = false;
+		r.error = FETCH_TOO_BIG;
 		snprintf(r.err, sizeof(r.err), "too large: %u bytes, limit %lld", body->len,
 		    t->max_size);
 	} else {
@@ -428,6 +438,7 @@ child_down(struct fetcher *f, const char *why)
 		if (t->fail_timer != 0)
 			continue;
 		snprintf(t->fail_err, sizeof(t->fail_err), "network process %s", why);
+		t->fail_error = FETCH_NETWORK;
 		t->fail_timer = loop_add_timer(f->loop, 0, on_fail_timer, t);
 	}
 }
@@ -521,7 +532,9 @@ fetch_start(struct fetcher *f, const struct fetch_request *req, fetch_done_fn do
 	if (f->fd < 0 || (t->out_path == NULL && t->on_data == NULL &&
 	    t->max_size > NETMSG_BODY_MAX)) {
 		snprintf(t->fail_err, sizeof(t->fail_err), f->fd < 0 ?
-		    "network process not running (restarting)" : "too large: more than a message can carry");
+		    "network process not running (restarting)"
+		    : "too large: more than a message can carry");
+		t->fail_error = f->fd < 0 ? FETCH_NETWORK : FETCH_TOO_BIG;
 		t->fail_timer = loop_add_timer(f->loop, 0, on_fail_timer, t);
 		return t->id;
 	}

@@ -84,7 +84,9 @@ def get(url):
 
 def result(ident, status, body=None, final_url=None):
     ok = 200 <= status < 300
-    fields = [(ERROR, 0 if ok else 1), (STATUS, status), (NOT_MODIFIED, 0)]
+    # fetch.h's codes: 0 ok, 1 not found (404/410), 2 another HTTP status
+    fields = [(ERROR, 0 if ok else 1 if status in (404, 410) else 2), (STATUS, status),
+              (NOT_MODIFIED, 0)]
     if final_url:
         fields.append((FINAL_URL, final_url))
     if not ok:
