@@ -250,17 +250,6 @@ audio_name(struct feed_env *b, const char *sha256, const char *ext)
 	return xasprintf("%s/%s.%s", b->audio_dir, sha256, ext);
 }
 
-static void
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /* Whatever the MIME type says, the content must decode: a bulletin the
  * player cannot open is refused now, not found out on air. */
 static bool

@@ -34,6 +34,10 @@ int parse_iso_time(const char *s, struct timespec *out);
 int atomic_write_file(const char *path, const void *data, size_t len, int mode,
     char *err, size_t errlen);
 
+/* Makes a rename or creation in folder dir durable (fsync of the folder).
+ * 0, or -1 with errno. */
+int fsync_dir(const char *dir);
+
 /* Creates path and its parents (like mkdir -p); 0 or -1 with errno. */
 int mkdir_p(const char *path, int mode);
 
