@@ -321,9 +321,10 @@ def _paced_env(pulse_server, tmp_path):
 @pytest.mark.slow
 def test_slot_starts_on_the_mark_at_a_paced_sink(tmp_path, pulse_server, pa_capture,
                                                  start_daemon, tones):
+    tone = tones(1000, 1.0)  # made first, so that its making never eats the lead
     start, end, t0 = slot_times(4, 3)
     conf = write_config(tmp_path, device="pulse", slots=[
-        slot("mark", start, end, ["file:%s" % tones(1000, 1.0)])])
+        slot("mark", start, end, ["file:%s" % tone])])
     d = start_daemon(conf, env=_paced_env(pulse_server, tmp_path))
     d.wait_for_played(1, timeout=15)
     t_begin = t0.timestamp() - 1.0
@@ -339,9 +340,10 @@ def test_slot_starts_on_the_mark_at_a_paced_sink(tmp_path, pulse_server, pa_capt
 
 @pytest.mark.slow
 def test_paced_cut_and_resume_after_kill_9(tmp_path, pulse_server, pa_capture, start_daemon, tones):
-    start, end, t0 = slot_times(2, 9)
+    # The files are made first, so that their making never eats the slot's lead.
     program = ["file:%s" % tones(440, 2.0), "file:%s" % tones(660, 3.0),
                "file:%s" % tones(880, 10.0)]
+    start, end, t0 = slot_times(2, 9)
     conf = write_config(tmp_path, device="pulse", fade_ms=500,
                         slots=[slot("s", start, end, program)])
     env = _paced_env(pulse_server, tmp_path)
