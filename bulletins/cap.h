@@ -81,7 +81,8 @@ void cap_copy_areas(struct cap_info *to, const struct cap_info *from);
 char *cap_geocode_list(const struct cap_info *info);
 /* info's language or CAP's default. */
 const char *cap_info_language(const struct cap_info *info);
-/* Builds a CAP 1.2 message valid against the OASIS schema (for loaxa-publish). */
+/* Builds a CAP 1.2 message valid against the OASIS schema (for loaxa-publish;
+ * in cap_write.c). */
 char *cap_build(const struct cap_alert *a, size_t *len);
 
 /* CAP date-times ("2026-11-27T17:00:00+07:00"; UTC written "-00:00"). The
