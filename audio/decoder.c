@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audio/ffsource.h"
 #include "core/log.h"
 
 struct mp3_source {
@@ -149,8 +150,8 @@ mp3_stop(struct mp3_source *m)
 	m->fd = -1;
 }
 
-struct audio_source *
-decoder_open_file(const char *path, const struct audio_format *want, char *err, size_t errlen)
+static struct audio_source *
+mp3_open(const char *path, const struct audio_format *want, char *err, size_t errlen)
 {
 	struct mp3_source *m = xcalloc(1, sizeof(*m));
 	int rc;
@@ -177,4 +178,94 @@ decoder_open_file(const char *path, const struct audio_format *want, char *err, 
 		return NULL;
 	}
 	return &m->base;
+}
+
+struct audio_source *
+decoder_open_file(const char *path, const struct audio_format *want, char *err, size_t errlen)
+{
+	char container[64], ff_err[256];
+	struct audio_source *src;
+
+	/* The content decides, never the name: libavformat probes it. */
+	if (ffsource_container(path, container, sizeof(container), ff_err, sizeof(ff_err)) == 0) {
+		if (strcmp(container, "mp3") == 0)
+			return mp3_open(path, want, err, errlen);
+		return ffsource_open_file(path, want, err, errlen);
+	}
+	if (strncmp(ff_err, "cannot open", 11) == 0) {
+		snprintf(err, errlen, "%s", ff_err);
+		return NULL;
+	}
+	/* libmpg123 resyncs past junk FFmpeg's probe gives up on. */
+	src = mp3_open(path, want, err, errlen);
+	if (!src)
+		snprintf(err, errlen, "%s", ff_err);
+	return src;
+}
+
+/* MIME types and extensions by libavformat container name (first of its list). */
+static const struct {
+	const char *container, *mime, *ext;
+} mime_types[] = {
+	{ "mp3", "audio/mpeg", "mp3" }, { "wav", "audio/wav", "wav" }, { "w64", "audio/wav", "w64" },
+	{ "ogg", "audio/ogg", "ogg" }, { "flac", "audio/flac", "flac" },
+	{ "mov", "audio/mp4", "m4a" }, { "aac", "audio/aac", "aac" },
+	{ "matroska", "audio/webm", "webm" }, { "aiff", "audio/aiff", "aiff" },
+	{ "caf", "audio/x-caf", "caf" }, { "amr", "audio/amr", "amr" }, { "au", "audio/basic", "au" },
+	{ "voc", "audio/x-voc", "voc" },
+};
+
+const char *const decoder_extensions[] = {
+	"mp3", "wav", "w64", "ogg", "flac", "m4a", "aac", "webm", "aiff", "caf", "amr", "au", "voc",
+	"bin", NULL
+};
+
+int
+decoder_identify(const char *path, struct decoder_info *info, char *err, size_t errlen)
+{
+	struct audio_source *src;
+	char container[64] = "mp3";
+	int16_t *buf;
+	long n, total = 0;
+	size_t len;
+
+	memset(info, 0, sizeof(*info));
+	if (ffsource_container(path, container, sizeof(container), err, errlen) < 0 &&
+	    strncmp(err, "cannot open", 11) == 0)
+		return -1;
+	src = decoder_open_file(path, NULL, err, errlen);
+	if (!src)
+		return -1;
+	/* It decodes only if every frame of it does. */
+	buf = xmalloc(4096 * 2 * sizeof(int16_t));
+	while ((n = audio_source_read(src, buf, 4096, err, errlen)) > 0)
+		total += n;
+	free(buf);
+	info->fmt = src->fmt;
+	info->seconds = (double)total / (double)src->fmt.rate;
+	audio_source_close(src);
+	if (n < 0)
+		return -1;
+	if (total == 0) {
+		snprintf(err, errlen, "%s: not audio that decodes (no sound in it)", path);
+		return -1;
+	}
+	len = strcspn(container, ",");
+	snprintf(info->mime, sizeof(info->mime), "application/octet-stream");
+	snprintf(info->ext, sizeof(info->ext), "bin");
+	for (size_t i = 0; i < sizeof(mime_types) / sizeof(mime_types[0]); i++)
+		if (strlen(mime_types[i].container) == len &&
+		    strncmp(container, mime_types[i].container, len) == 0) {
+			snprintf(info->mime, sizeof(info->mime), "%s", mime_types[i].mime);
+			snprintf(info->ext, sizeof(info->ext), "%s", mime_types[i].ext);
+		}
+	return 0;
+}
+
+int
+decoder_probe(const char *path, char *err, size_t errlen)
+{
+	struct decoder_info info;
+
+	return decoder_identify(path, &info, err, errlen);
 }

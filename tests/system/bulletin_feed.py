@@ -241,7 +241,9 @@ class Feed:
         return self.dir / "alerts" / ("%s.xml" % ident)
 
     def audio_path(self, ident):
-        return self.dir / "audio" / ("%s.mp3" % ident)
+        # audio/ID.EXT, EXT after the content (loaxa-publish names it).
+        found = sorted((self.dir / "audio").glob("%s.*" % ident))
+        return found[0] if found else self.dir / "audio" / ("%s.mp3" % ident)
 
     def sign(self, path, key=None):
         """Signs path with minisign itself (keys from loaxa-publish keygen are

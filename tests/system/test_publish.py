@@ -359,9 +359,11 @@ def populated(officer, audio, feed):
 def bad_cases(tmp_path, officer, audio, ident):
     text = tmp_path / "notes.mp3"
     text.write_text("this is not audio\n" * 100)
-    wav = tmp_path / "tone.wav"
-    subprocess.run(["sox", "-n", "-r", "22050", "-c", "1", str(wav), "synth", "1", "sine", "440"],
+    # A WAV header that promises sound and holds none.
+    cut = tmp_path / "cut.wav"
+    subprocess.run(["sox", "-n", "-r", "22050", "-c", "1", str(cut), "synth", "1", "sine", "440"],
                    check=True, capture_output=True)
+    cut.write_bytes(cut.read_bytes()[:44])
     empty = tmp_path / "empty.mp3"
     empty.write_bytes(b"")
     garbage_key = tmp_path / "bad.key"
@@ -369,8 +371,8 @@ def bad_cases(tmp_path, officer, audio, ident):
     key = f"{officer}.key"
     base = ["--area", "VN-01", "--priority", "normal"]
     return {
-        "not mp3 (text)": ["publish", "--key", key, *base, text],
-        "not mp3 (wav)": ["publish", "--key", key, *base, wav],
+        "not audio (text)": ["publish", "--key", key, *base, text],
+        "cut wav": ["publish", "--key", key, *base, cut],
         "empty audio": ["publish", "--key", key, *base, empty],
         "missing audio": ["publish", "--key", key, *base, tmp_path / "nope.mp3"],
         "no audio": ["publish", "--key", key, *base],
@@ -417,7 +419,7 @@ def test_bad_input_is_refused_in_one_line_and_the_feed_is_untouched(tmp_path, of
 
 def test_refusals_name_the_problem(tmp_path, officer, audio, feed, populated):
     cases = bad_cases(tmp_path, officer, audio, populated)
-    expect = {"not mp3 (text)": "not MP3", "missing key": "key", "bad priority": "priority",
+    expect = {"not audio (text)": "not audio that decodes", "cut wav": "cut.wav", "missing key": "key", "bad priority": "priority",
               "update unknown id": "unknown ID", "cancel unknown id": "unknown ID",
               "no area": "--area", "bad expires": "--expires", "bad language": "--language",
               "bad base url": "--base-url", "empty text": "--text",
@@ -426,6 +428,28 @@ def test_refusals_name_the_problem(tmp_path, officer, audio, feed, populated):
         cmd, rest = cases[name][0], cases[name][1:]
         res = run(cmd, "--feed", feed, *rest, check=False)
         assert word in res.stderr, f"{name}: {res.stderr!r}"
+
+
+FORMATS = [  # name that lies about it, ffmpeg options, true MIME type, extension
+    ("phone-memo.mp3", ["-c:a", "aac", "-f", "mp4"], "audio/mp4", "m4a"),
+    ("voice.wav", ["-c:a", "libopus", "-f", "ogg"], "audio/ogg", "ogg"),
+    ("call.m4a", ["-c:a", "pcm_mulaw", "-f", "wav"], "audio/wav", "wav"),
+    ("archive.ogg", ["-c:a", "flac", "-f", "flac"], "audio/flac", "flac"),
+]
+
+
+@pytest.mark.parametrize("name,args,mime,ext", FORMATS)
+def test_every_common_format_is_published_with_its_true_mime_type(officer, tmp_path, feed, name,
+                                                                   args, mime, ext):
+    src = tmp_path / name
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i",
+                    "sine=frequency=500:sample_rate=16000:duration=1", *args, str(src)],
+                   check=True)
+    ident = default_publish(feed, officer, src)
+    res = cap_of(feed, ident).find(f"{CAP}info").find(f"{CAP}resource")
+    assert res.findtext(f"{CAP}mimeType") == mime
+    assert res.findtext(f"{CAP}uri") == f"../audio/{ident}.{ext}"
+    assert (feed / "audio" / f"{ident}.{ext}").read_bytes() == src.read_bytes()
 
 
 def test_refused_first_publish_creates_no_folder(tmp_path, officer):

@@ -39,12 +39,19 @@ remove_files(const char *dir, const char *id)
 	char *paths[] = {
 		xasprintf("%s/alerts/%s.xml.minisig", dir, id),
 		xasprintf("%s/alerts/%s.xml", dir, id),
-		xasprintf("%s/audio/%s.mp3", dir, id),
 	};
 	for (size_t i = 0; i < ARRAY_LEN(paths); i++) {
 		if (unlink(paths[i]) < 0 && errno != ENOENT)
 			fprintf(stderr, "loaxa-publish: prune: cannot remove %s: %s\n", paths[i], strerror(errno));
 		free(paths[i]);
+	}
+	/* The audio is ID.EXT, EXT after its content (mp3, wav, ogg, ...). */
+	for (size_t i = 0; decoder_extensions[i] != NULL; i++) {
+		char *audio = xasprintf("%s/audio/%s.%s", dir, id, decoder_extensions[i]);
+
+		if (unlink(audio) < 0 && errno != ENOENT)
+			fprintf(stderr, "loaxa-publish: prune: cannot remove %s: %s\n", audio, strerror(errno));
+		free(audio);
 	}
 }
 

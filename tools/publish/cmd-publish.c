@@ -15,7 +15,7 @@ cmd_publish_exec(int argc, char **argv)
 	if (o.feed == NULL)
 		return pub_error("publish", "--feed DIR is required");
 	if (o.nargs > 1 || (o.nargs == 0 && o.text == NULL))
-		return pub_error("publish", "give one AUDIO.mp3, or --text for a bulletin stations "
+		return pub_error("publish", "give one AUDIO file, or --text for a bulletin stations "
 		    "speak (got %d arguments)", o.nargs);
 	struct feed *f = feed_open(o.feed, err, sizeof(err));
 	if (f == NULL)
@@ -33,9 +33,11 @@ const struct pub_cmd cmd_publish_entry = {
 	.usage = "--feed DIR --key PREFIX.key --area CODE[,CODE...] --priority normal|priority|emergency\n"
 	    "    [--plays N] [--interval SECONDS] [--effective TIME] [--expires DURATION|TIME]\n"
 	    "    [--title TEXT] [--sender NAME] [--language TAG] [--base-url URL]\n"
-	    "    [--area-desc TEXT] [--geocode-name NAME] [--text TEXT] [--notify URL] [AUDIO.mp3]",
-	.help = "Publishes a bulletin: copies the audio to DIR/audio/ID.mp3, writes the signed CAP\n"
-	    "message DIR/alerts/ID.xml(.minisig) and lists it in DIR/index.atom. Prints the\n"
+	    "    [--area-desc TEXT] [--geocode-name NAME] [--text TEXT] [--notify URL] [AUDIO]",
+	.help = "Publishes a bulletin: checks that the audio decodes (MP3, WAV, OGG, Opus, M4A,\n"
+	    "FLAC, ...), copies it to DIR/audio/ID.EXT (EXT and the CAP mimeType after its\n"
+	    "content, never its name), writes the signed CAP message DIR/alerts/ID.xml(.minisig)\n"
+	    "and lists it in DIR/index.atom. Prints the\n"
 	    "new identifier on the last line.\n"
 	    "  --priority   normal (in the slots' bulletins step), priority (first in the next\n"
 	    "               slot), emergency (interrupts at once, even in quiet hours)\n"
@@ -50,7 +52,7 @@ const struct pub_cmd cmd_publish_entry = {
 	    "               CAP consumers need (default: DIR/base_url if present, else relative)\n"
 	    "  --area-desc  the areas in words, for people and other systems (default: the codes)\n"
 	    "  --geocode-name  the codes' scheme, CAP valueName (default loaxa:area)\n"
-	    "  --text       the bulletin's text (CAP description); without AUDIO.mp3 stations\n"
+	    "  --text       the bulletin's text (CAP description); without AUDIO stations\n"
 	    "               speak the title and this text (libespeak-ng)\n"
 	    "  --notify     once the files are in place, POST a wake-up to this push channel\n"
 	    "               publisher URL (nchan) so subscribed stations poll at once\n",

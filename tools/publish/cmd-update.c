@@ -16,7 +16,7 @@ cmd_update_exec(int argc, char **argv)
 	if (o.feed == NULL)
 		return pub_error("update", "--feed DIR is required");
 	if (o.nargs < 1 || o.nargs > 2)
-		return pub_error("update", "give the bulletin ID and optionally a new AUDIO.mp3");
+		return pub_error("update", "give the bulletin ID and optionally a new AUDIO file");
 	struct feed *f = feed_open(o.feed, err, sizeof(err));
 	if (f == NULL)
 		return pub_error("update", "%s", err);
@@ -41,7 +41,7 @@ cmd_update_exec(int argc, char **argv)
 
 const struct pub_cmd cmd_update_entry = {
 	.name = "update",
-	.usage = "--feed DIR --key PREFIX.key [publish's options] ID [AUDIO.mp3]",
+	.usage = "--feed DIR --key PREFIX.key [publish's options] ID [AUDIO]",
 	.help = "Replaces bulletin ID by a CAP Update that references it: options not given\n"
 	    "(areas, priority, plays, interval, times, title, audio) are copied from ID.\n"
 	    "Its entry in index.atom is replaced by the new one. Prints the new identifier\n"

@@ -153,12 +153,13 @@ struct plan {
 	char *id;
 	unsigned char *audio;
 	size_t audio_len;
+	struct decoder_info audio_info;	/* true MIME type and extension, from the content */
 	char *title;
 	struct minisign_seckey sk;
 };
 
 /* The file in this feed a base message's audio URI names: the part after
- * its last "audio/" (relative "../audio/ID.mp3" or absolute under base_url). */
+ * its last "audio/" (relative "../audio/ID.EXT" or absolute under base_url). */
 static char *
 base_audio_path(const struct feed *f, const struct cap_info *base)
 {
@@ -183,12 +184,12 @@ load_audio(const struct bulletin_spec *s, struct feed *f, struct plan *p)
 	    (s->base != NULL && cap_first_info(s->base)->nresources == 0)))
 		return 0;	/* text-only: stations speak it */
 	if (s->audio == NULL && s->base == NULL)
-		return pub_error(s->cmd, "give an AUDIO.mp3 or --text");
+		return pub_error(s->cmd, "give an AUDIO file or --text");
 	if (s->audio == NULL) {
 		/* Update without new audio: reuse the referenced message's. */
 		path = base_audio_path(f, cap_first_info(s->base));
 		if (path == NULL)
-			return pub_error(s->cmd, "%s has no audio in this feed; give an AUDIO.mp3",
+			return pub_error(s->cmd, "%s has no audio in this feed; give an AUDIO file",
 			    s->base->identifier);
 		name = path;
 	}
@@ -196,8 +197,8 @@ load_audio(const struct bulletin_spec *s, struct feed *f, struct plan *p)
 	int rc = 0;
 	if (p->audio == NULL)
 		rc = pub_error(s->cmd, "cannot read audio: %s", err);
-	else if (audio_check_mp3(name, p->audio, p->audio_len, err, sizeof(err)) < 0)
-		rc = pub_error(s->cmd, "%s", err);
+	else if (decoder_identify(name, &p->audio_info, err, sizeof(err)) < 0)
+		rc = pub_error(s->cmd, "audio refused: %s", err);
 	free(path);
 	return rc;
 }
@@ -250,12 +251,12 @@ add_resource(struct plan *p, struct cap_info *in, const char *base_url)
 	in->nresources = 1;
 	in->resources[0] = (struct cap_resource){
 		.desc = xstrdup("bulletin audio"),
-		.mime_type = xstrdup("audio/mpeg"),
+		.mime_type = xstrdup(p->audio_info.mime),
 		.size = (long long)p->audio_len,
 		/* Relative to alerts/ID.xml, where the CAP message lives, unless
 		 * the folder's public URL is known. */
-		.uri = base_url ? xasprintf("%saudio/%s.mp3", base_url, p->id)
-		    : xasprintf("../audio/%s.mp3", p->id),
+		.uri = base_url ? xasprintf("%saudio/%s.%s", base_url, p->id, p->audio_info.ext)
+		    : xasprintf("../audio/%s.%s", p->id, p->audio_info.ext),
 		.digest = xstrdup(sha1),
 	};
 	in->audio_sha256 = xstrdup(sha256);
@@ -417,7 +418,7 @@ write_plan(const struct bulletin_spec *s, struct feed *f, struct plan *p)
 		return 1;
 	int rc = 0;
 	if (p->audio != NULL) {
-		char *audio_rel = xasprintf("audio/%s.mp3", p->id);
+		char *audio_rel = xasprintf("audio/%s.%s", p->id, p->audio_info.ext);
 		rc = feed_write(f, audio_rel, p->audio, p->audio_len, err, sizeof(err));
 		free(audio_rel);
 	}

@@ -2,7 +2,7 @@
  * loaxa-publish: the district officer's tool. One file per command
  * (cmd-*.c) exporting a struct pub_cmd; publish-main.c holds the table.
  * feed-dir.c owns the feed folder (index.atom, alerts/, audio/) and the
- * options every command shares; audio-check.c tells MP3 from anything else.
+ * options every command shares; the audio is checked by decoding it (audio/decoder.h).
  */
 #ifndef LOAXA_PUBLISH_H
 #define LOAXA_PUBLISH_H
@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "audio/decoder.h"
 #include "bulletins/atom.h"
 #include "bulletins/cap.h"
 #include "bulletins/minisign.h"
@@ -109,10 +110,6 @@ bool feed_id_is_safe(const char *id);
  * 0 or -1 with err. */
 int feed_write_signed_cap(const struct feed *f, const char *id, const char *xml, size_t len,
     const struct minisign_seckey *sk, char *err, size_t errlen);
-
-/* 0 when the data's first MPEG audio frame header decodes (ID3v2 allowed);
- * name is for the message. */
-int audio_check_mp3(const char *name, const void *data, size_t len, char *err, size_t errlen);
 
 /* POSTs `what` to the push channel's publisher endpoint url (nchan) so that
  * subscribed stations poll at once; 0, or 1 after printing why not. */
