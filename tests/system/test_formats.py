@@ -109,8 +109,13 @@ def _relabel(feed, ident, mime, new_audio=None):
         if new_audio is not None:
             data = new_audio
             xml = re.sub(r"<size>[^<]*</size>", "<size>%d</size>" % len(data), xml)
-            xml = re.sub(r"<digest>[^<]*</digest>",
+            # <digest> is SHA-1 or SHA-256 by its length; loaxa:audio-sha256 beside it.
+            xml = re.sub(r"<digest>([0-9a-fA-F]{40})</digest>",
+                         "<digest>%s</digest>" % hashlib.sha1(data).hexdigest(), xml)
+            xml = re.sub(r"<digest>([0-9a-fA-F]{64})</digest>",
                          "<digest>%s</digest>" % hashlib.sha256(data).hexdigest(), xml)
+            xml = re.sub(r"(<valueName>loaxa:audio-sha256</valueName>\s*<value>)[0-9a-fA-F]+",
+                         r"\g<1>%s" % hashlib.sha256(data).hexdigest(), xml)
         return xml
     if new_audio is not None:
         feed.audio_path(ident).write_bytes(new_audio)
