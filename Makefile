@@ -22,7 +22,7 @@ endif
 PKG_CONFIG ?= pkg-config
 
 PKGS     := alsa libmpg123 libconfig jansson libcurl libsodium libxml-2.0 libsystemd espeak-ng \
-            libavformat libavcodec libswresample libavutil
+            libavformat libavcodec libswresample libavutil libebur128
 CPPFLAGS += -I. -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -D_TIME_BITS=64
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -pthread $(SANFLAGS) \

@@ -44,6 +44,7 @@ struct ff_source {
 	/* Live streams: a read with no data for stall_ms fails. */
 	int stall_ms;
 	int64_t deadline;		/* mono ms, 0: none */
+	const atomic_bool *quit;	/* set: every wait ends */
 };
 
 static void
@@ -59,7 +60,7 @@ interrupted(void *arg)
 {
 	struct ff_source *s = arg;
 
-	return s->deadline && mono_ms() > s->deadline;
+	return (s->quit && atomic_load(s->quit)) || (s->deadline && mono_ms() > s->deadline);
 }
 
 static void
@@ -327,13 +328,14 @@ ffsource_open_file(const char *path, const struct audio_format *want, char *err,
 }
 
 struct audio_source *
-ffsource_open_hls(const char *url, const struct audio_format *want, int stall_s, char *err,
-    size_t errlen)
+ffsource_open_hls(const char *url, const struct audio_format *want, int stall_s,
+    const atomic_bool *quit, char *err, size_t errlen)
 {
 	struct ff_source *s = ff_new(url);
 	AVDictionary *opts = NULL;
 	int rc;
 
+	s->quit = quit;
 	s->stall_ms = (stall_s > 0 ? stall_s : 5) * 1000;
 	av_dict_set(&opts, "format_whitelist", HLS_FORMATS, 0);
 	av_dict_set(&opts, "protocol_whitelist", HLS_PROTOCOLS, 0);

@@ -10,6 +10,8 @@
 #ifndef LOAXA_FFSOURCE_H
 #define LOAXA_FFSOURCE_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "audio/decoder.h"
@@ -27,10 +29,10 @@ struct audio_source *ffsource_open_file(const char *path, const struct audio_for
  * Opens a live HLS stream (http or https .m3u8). live_edge makes a live
  * sliding window start at its newest segments rather than the oldest.
  * stall_s: a read that sees no data for this long fails (the caller
- * reconnects). want is required (a stream must not make the card reopen).
+ * reconnects); so does any wait once *quit is set. want is required (a stream must not make the card reopen).
  */
 struct audio_source *ffsource_open_hls(const char *url, const struct audio_format *want,
-    int stall_s, char *err, size_t errlen);
+    int stall_s, const atomic_bool *quit, char *err, size_t errlen);
 
 /*
  * The container libavformat finds in path's content ("mp3", "wav", "ogg",

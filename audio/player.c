@@ -1,6 +1,7 @@
 #include "audio/player.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +14,9 @@
 #include "audio/chime.h"
 #include "audio/decoder.h"
 #include "audio/gain.h"
+#include "audio/limiter.h"
+#include "audio/loudness.h"
+#include "audio/relay.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -68,6 +72,7 @@ player_post_finished(struct player *p, uint64_t id, enum player_result result, b
 	struct player_event ev = {
 		.type = PEV_FINISHED, .id = id, .when = real_now(), .result = result,
 		.started = started, .played_s = played_s > 0 ? played_s : 0,
+		.live_s = p->item_live_s, .outages = p->item_outages,
 	};
 
 	snprintf(ev.reason, sizeof(ev.reason), "%s", reason ? reason : "");
@@ -303,9 +308,46 @@ open_source(struct player *p, const struct player_item *it, char *err, size_t er
 		return chime_open_silence(fmt, it->silence_s);
 	case SRC_TONE:
 		return chime_open_tone(fmt, it->silence_s);
+	case SRC_RELAY: {
+		struct relay_params rp = { .name = it->relay.name, .url = it->path,
+		    .stall_s = it->relay.stall_s, .fallback = it->relay.fallback };
+
+		return relay_open(&rp, fmt);
+	}
 	}
 	snprintf(err, errlen, "unknown source kind %d", (int)it->source);
 	return NULL;
+}
+
+/* Volumes (station, item) times the item's loudness gain, Q16. */
+static int32_t
+item_factor(const struct player *p, int master, const struct queued *cur)
+{
+	return (int32_t)(((int64_t)gain_factor(master, cur->item.volume) * p->item_gain) >> 16);
+}
+
+/*
+ * The gain that brings a file to the target loudness. A figure still being
+ * worked out is waited for only while nothing plays (a gapless join must not
+ * wait); without one the file airs at its own level.
+ */
+static int32_t
+loudness_gain(struct player *p, const struct player_item *it)
+{
+	struct loudness_figure fig;
+	double target;
+	bool file = it->source == SRC_FILE || (it->source == SRC_CHIME && it->path[0]);
+
+	pthread_mutex_lock(&p->lock);
+	target = p->loudness_lufs;
+	pthread_mutex_unlock(&p->lock);
+	if (!file || target == 0 || !p->loudness)
+		return GAIN_UNITY;
+	if (!loudness_lookup(p->loudness, it->path, p->out ? 0 : 1000, &fig)) {
+		log_info("audio: loudness of %s not known yet; it airs at its own level", it->path);
+		return GAIN_UNITY;
+	}
+	return (int32_t)lround(GAIN_UNITY * pow(10.0, loudness_gain_db(&fig, target) / 20.0));
 }
 
 /* Between chunks: a stop starts (or shortens) the fade; a new volume ramps. */
@@ -332,7 +374,7 @@ follow_commands(struct player *p, const struct queued *cur, bool started, bool *
 		return gain_ramping(&p->gain) || gain_current(&p->gain) != 0;
 	if (atomic_load(&p->volume) != *master) {
 		*master = atomic_load(&p->volume);
-		gain_ramp_to(&p->gain, gain_factor(*master, cur->item.volume),
+		gain_ramp_to(&p->gain, item_factor(p, *master, cur),
 		    (uint32_t)(VOLUME_RAMP_MS * rate / 1000));
 	}
 	return true;
@@ -346,13 +388,17 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 	size_t period = p->out_ops->period_frames(p->out);
 	int master = atomic_load(&p->volume), ch = p->out_fmt.channels;
 	unsigned stop_gen = atomic_load(&p->stop_gen);
-	bool started = false, stopping = false;
+	bool started = false, stopping = false, relay = cur->item.source == SRC_RELAY;
+	struct limiter lim;
 	char err[256] = "";
 	long n = 0;
 
 	if (period > CHUNK_FRAMES_MAX)
 		period = CHUNK_FRAMES_MAX;
-	gain_init(&p->gain, gain_factor(master, cur->item.volume));
+	gain_init(&p->gain, item_factor(p, master, cur));
+	/* A relay cannot be measured ahead: its gain_db, then a peak limiter. */
+	if (relay)
+		limiter_init(&lim, cur->item.relay.gain_db, rate);
 	for (;;) {
 		int rc;
 
@@ -361,6 +407,8 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 		n = audio_source_read(src, p->chunk, period, err, sizeof(err));
 		if (n <= 0)
 			break;
+		if (relay)
+			limiter_apply(&lim, p->chunk, (size_t)n, ch);
 		gain_apply(&p->gain, p->chunk, (size_t)n, ch);
 		if (!started) {
 			post_started(p, cur->item.id, heard_at(p), src->length_s);
@@ -378,6 +426,8 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 		frames += n;
 		atomic_fetch_add(&p->frames_written, (uint64_t)n);
 	}
+	if (relay)
+		relay_stats(src, &p->item_live_s, &p->item_outages);
 	if (stopping || player_is_stopped(p, cur)) {
 		long d;
 
@@ -403,6 +453,8 @@ stream(struct player *p, const struct queued *cur, struct audio_source *src)
 	p->pending.result = n < 0 ? PLAY_FAILED : PLAY_COMPLETED;
 	p->pending.started = true;
 	p->pending.played_s = player_frames_to_s(frames, rate);
+	p->pending.live_s = p->item_live_s;
+	p->pending.outages = p->item_outages;
 	p->pending.when = heard_at(p);	/* projected: its last sample, if nothing stalls */
 	snprintf(p->pending.reason, sizeof(p->pending.reason), "%s", n < 0 ? err : "");
 	p->pending_seq = cur->seq;
@@ -422,6 +474,7 @@ play(struct player *p, const struct queued *cur)
 	}
 	if (pacing_is_timed(&cur->item) && !pacing_wait_for_mark(p, cur))
 		return;
+	p->item_gain = cur->item.source == SRC_RELAY ? GAIN_UNITY : loudness_gain(p, &cur->item);
 	src = open_source(p, &cur->item, err, sizeof(err));
 	if (!src) {
 		player_post_finished(p, cur->item.id, PLAY_FAILED, false, 0, err);
@@ -431,6 +484,8 @@ play(struct player *p, const struct queued *cur)
 	    (!pacing_is_timed(&cur->item) || pacing_preroll_silence(p, cur)))
 		stream(p, cur, src);
 	audio_source_close(src);
+	p->item_live_s = 0;
+	p->item_outages = 0;
 }
 
 /* Takes the next item; when there is none, finishes the last and lets the card go. */
@@ -509,6 +564,8 @@ player_create(const struct player_config *pc, char *err, size_t errlen)
 	atomic_init(&p->volume, pc->volume < 0 ? 0 : pc->volume > 100 ? 100 : pc->volume);
 	p->unpaced = pc->unpaced;
 	p->preroll_ms = pc->preroll_ms;
+	p->loudness_lufs = pc->loudness_lufs;
+	p->item_gain = GAIN_UNITY;
 	atomic_init(&p->stop_seq, 0);
 	atomic_init(&p->stop_gen, 0);
 	atomic_init(&p->stop_fade_ms, 0);
@@ -532,9 +589,14 @@ player_create(const struct player_config *pc, char *err, size_t errlen)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->wake, &ca);
 	pthread_condattr_destroy(&ca);
+	/* Also when off: a reload may turn it on. Unit tests without a cache
+	 * and benchmarks (unpaced) measure nothing. */
+	if (pc->loudness_lufs != 0 || pc->loudness_cache)
+		p->loudness = loudness_create(pc->loudness_cache);
 	rc = pthread_create(&p->thread, NULL, player_main, p);
 	if (rc != 0) {
 		snprintf(err, errlen, "audio: cannot start the player thread: %s", strerror(rc));
+		loudness_destroy(p->loudness);
 		close(p->efd);
 		free(p->chunk);
 		free(p);
@@ -553,6 +615,7 @@ player_destroy(struct player *p)
 	wake_player(p);
 	pthread_mutex_unlock(&p->lock);
 	pthread_join(p->thread, NULL);
+	loudness_destroy(p->loudness);
 	pthread_cond_destroy(&p->wake);
 	pthread_mutex_destroy(&p->lock);
 	pthread_mutex_destroy(&p->ev_lock);
@@ -599,6 +662,10 @@ player_enqueue(struct player *p, const struct player_item *item)
 
 		q->item = *item;
 		q->item.path[sizeof(q->item.path) - 1] = '\0';
+		/* Measured while what is before it plays. */
+		if (p->loudness && p->loudness_lufs != 0 &&
+		    (item->source == SRC_FILE || item->source == SRC_CHIME))
+			loudness_request(p->loudness, q->item.path);
 		q->seq = p->next_seq++;
 		ok = true;
 		wake_player(p);
@@ -655,6 +722,14 @@ player_set_preroll(struct player *p, int preroll_ms)
 {
 	pthread_mutex_lock(&p->lock);
 	p->preroll_ms = preroll_ms;
+	pthread_mutex_unlock(&p->lock);
+}
+
+void
+player_set_loudness(struct player *p, double lufs)
+{
+	pthread_mutex_lock(&p->lock);
+	p->loudness_lufs = lufs;
 	pthread_mutex_unlock(&p->lock);
 }
 

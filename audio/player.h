@@ -20,6 +20,15 @@ enum player_source {
 	SRC_CHIME,	/* path, or the built-in chime when path is "" */
 	SRC_SILENCE,	/* silence_s seconds of silence */
 	SRC_TONE,	/* 1 kHz test tone, silence_s seconds */
+	SRC_RELAY,	/* the live stream at path (audio/relay.h): never ends by itself */
+};
+
+/* What a SRC_RELAY item needs besides its URL. */
+struct player_relay {
+	char name[64];			/* for the log */
+	char fallback[PATH_MAX];	/* a file, or an M3U/PLS playlist of files; "" silence */
+	double gain_db;			/* added to the volume; peaks limited under -1 dBFS */
+	int stall_s;			/* no data this long: down (0: 5 s) */
 };
 
 struct player_item {
@@ -28,6 +37,7 @@ struct player_item {
 	char path[PATH_MAX];
 	double silence_s;
 	int volume;			/* 0..100 for this item (slot volume) */
+	struct player_relay relay;	/* SRC_RELAY only */
 	/*
 	 * CLOCK_REALTIME instant for the first sample to reach the card, or
 	 * {0,0} for "as soon as possible, right after what plays now, with
@@ -69,6 +79,8 @@ struct player_event {
 	enum player_result result;	/* FINISHED only */
 	bool started;			/* FINISHED: had it reached the air? */
 	double played_s;		/* FINISHED: seconds of it on air */
+	double live_s;			/* FINISHED of a relay: seconds of the stream itself */
+	int outages;			/* FINISHED of a relay: times it went down */
 	bool device_error;		/* FINISHED+FAILED: the card, not the file */
 	int retry_ms;			/* with device_error: wait before the next */
 	char reason[256];
@@ -89,6 +101,13 @@ struct player_config {
 	int preroll_ms;
 	/* The card's backend; NULL is ALSA (audio/alsa_out.h). Tests swap it. */
 	const struct audio_out_ops *output;
+	/*
+	 * Files are brought to this integrated loudness (LUFS, EBU R128) with
+	 * their true peak under -1 dBTP; 0 leaves them at their own level.
+	 * Figures are kept in loudness_cache (NULL: measured each run).
+	 */
+	double loudness_lufs;
+	const char *loudness_cache;
 };
 
 struct player;
@@ -124,6 +143,8 @@ void player_drop_queued(struct player *p);
 /* Master volume 0..100, applied to what plays now and later. */
 void player_set_volume(struct player *p, int volume);
 void player_set_preroll(struct player *p, int preroll_ms);
+/* Loudness target for items queued from now on (LUFS; 0: off). */
+void player_set_loudness(struct player *p, double lufs);
 /* Changes the device (after a reload); takes effect at the next open. */
 void player_set_device(struct player *p, const char *device, int buffer_ms);
 

@@ -42,6 +42,7 @@ struct player {
 	char device[256];
 	int buffer_ms;
 	int preroll_ms;			/* open the card this long before a mark */
+	double loudness_lufs;		/* target, 0: off */
 	/* Also [L], read lock-free between chunks. */
 	atomic_uint_fast64_t stop_seq;	/* items with seq <= stop_seq are stopped */
 	atomic_uint stop_gen;		/* bumped by each player_stop */
@@ -65,6 +66,10 @@ struct player {
 	uint64_t out_underruns;		/* of out, already added to underruns */
 	int16_t *chunk;			/* CHUNK_FRAMES_MAX frames, preallocated */
 	struct gain gain;
+	struct loudness *loudness;	/* the measuring worker, its own thread */
+	int32_t item_gain;		/* Q16 loudness gain of the item on air */
+	double item_live_s;		/* a relay's figures, for its FINISHED */
+	int item_outages;
 	int retry_ms;			/* current device back-off, 0 when fine */
 	bool unpaced;			/* benchmarks: no clock guard */
 	int64_t pace_t0;		/* mono ms of the first write since reset, 0: reset */

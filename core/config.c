@@ -45,10 +45,10 @@ static const char *const station_names[] = { "name", "areas", "location", "langu
 static const char *const paths_names[] = { "state", "cache", "played_log",
 	"playlists", "socket", NULL };
 static const char *const audio_names[] = { "device", "volume", "chime",
-	"buffer_ms", "fade_ms", "preroll_ms", "pace", NULL };
+	"buffer_ms", "fade_ms", "preroll_ms", "pace", "loudness", NULL };
 static const char *const feed_names[] = { "url", "poll", "keys", "max_priority",
 	"ca", "allow_origins", "push", NULL };
-static const char *const relay_names[] = { "name", "url", NULL };
+static const char *const relay_names[] = { "name", "url", "fallback", "gain_db", NULL };
 static const char *const bulletins_names[] = { "allow_test", "default_lifetime",
 	"retry_max", "speak_text", "max_message_size", NULL };
 static const char *const report_names[] = { "url", "interval", "token_file", NULL };
@@ -129,6 +129,7 @@ config_free(struct config *cfg)
 	for (size_t i = 0; i < cfg->nrelays; i++) {
 		free(cfg->relays[i].name);
 		free(cfg->relays[i].url);
+		config_step_clear(&cfg->relays[i].fallback);
 	}
 	free(cfg->relays);
 	free_slots(cfg->slots, cfg->nslots);
@@ -163,6 +164,7 @@ config_defaults(void)
 	cfg->audio.buffer_ms = CONFIG_DEFAULT_BUFFER_MS;
 	cfg->audio.fade_ms = DEF_FADE_MS;
 	cfg->audio.preroll_ms = DEF_PREROLL_MS;
+	cfg->audio.loudness = CONFIG_DEFAULT_LOUDNESS;
 	cfg->audio.pace = true;
 	cfg->bulletins.allow_test = false;
 	cfg->bulletins.default_lifetime_s = CONFIG_DEFAULT_LIFETIME_S;
@@ -295,7 +297,8 @@ parse_audio(struct confread *p, const config_setting_t *root)
 		&cfg->audio.buffer_ms) < 0 ||
 	    confread_opt_int(p, g, "fade_ms", where, 0, 600000, &cfg->audio.fade_ms) < 0 ||
 	    confread_opt_int(p, g, "preroll_ms", where, 0, 600000, &cfg->audio.preroll_ms) < 0 ||
-	    confread_opt_bool(p, g, "pace", where, &cfg->audio.pace) < 0)
+	    confread_opt_bool(p, g, "pace", where, &cfg->audio.pace) < 0 ||
+	    confread_opt_double(p, g, "loudness", where, -40.0, 0.0, &cfg->audio.loudness) < 0)
 		return -1;
 	confread_resolve_in_place(p, &cfg->audio.chime);
 	chime = config_setting_get_member(g, "chime");
@@ -303,6 +306,30 @@ parse_audio(struct confread *p, const config_setting_t *root)
 		confread_warn(p, chime, "chime '%s' does not exist (yet): slots will fail at their "
 		    "chime step until it does", cfg->audio.chime);
 	return 0;
+}
+
+
+/* A relay's fallback: any program step that ends by itself (not a relay). */
+static int
+parse_relay_fallback(struct confread *p, const config_setting_t *g, struct relay_conf *r)
+{
+	const config_setting_t *s = config_setting_get_member(g, "fallback");
+	char msg[512];
+
+	if (!s) {
+		r->fallback.kind = STEP_SILENCE;
+		return 0;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return confread_fail(p, s, "'fallback' of relay '%s' must be a string such as "
+		    "\"playlist:music\"", r->name);
+	if (config_parse_step(config_setting_get_string(s), &r->fallback, msg, sizeof(msg)) < 0)
+		return confread_fail(p, s, "fallback of relay '%s': %s", r->name, msg);
+	if (r->fallback.kind != STEP_PLAYLIST && r->fallback.kind != STEP_FILE &&
+	    r->fallback.kind != STEP_SILENCE)
+		return confread_fail(p, s, "fallback of relay '%s' must be playlist:NAME, "
+		    "file:PATH or silence:SECONDS, not \"%s\"", r->name, r->fallback.text);
+	return config_check_step(p, s, &r->fallback);
 }
 
 static int
@@ -333,6 +360,13 @@ parse_relays(struct confread *p, const config_setting_t *root)
 		r->url = xstrdup(url);
 		r->line = config_setting_source_line(g);
 		cfg->nrelays++;
+		if (!str_has_prefix(url, "http://") && !str_has_prefix(url, "https://"))
+			return confread_fail(p, g, "relay '%s': url must be http:// or https://, not "
+			    "\"%s\"", name, url);
+		if (parse_relay_fallback(p, g, r) < 0 ||
+		    confread_opt_double(p, g, "gain_db", "a 'relays' entry", -30.0, 30.0,
+		    &r->gain_db) < 0)
+			return -1;
 	}
 	return 0;
 }

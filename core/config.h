@@ -63,9 +63,13 @@ struct feed_conf {
 	int line;
 };
 
+#define CONFIG_DEFAULT_LOUDNESS (-16.0)	/* LUFS, EBU R128 */
+
 struct relay_conf {
 	char *name;
 	char *url;
+	struct step fallback;	/* STEP_SILENCE (default), STEP_FILE or STEP_PLAYLIST */
+	double gain_db;		/* -30..+30, then peaks limited */
 	int line;
 };
 
@@ -95,6 +99,7 @@ struct config {
 		int buffer_ms;		/* ALSA buffer, >= 100 */
 		int fade_ms;		/* fade at a slot's end */
 		int preroll_ms;		/* device opened this long before a mark */
+		double loudness;	/* target LUFS (EBU R128); 0: files at their own level */
 		bool pace;		/* hold writes to the clock (see player.h) */
 	} audio;
 	struct feed_conf *feeds;

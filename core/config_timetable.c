@@ -68,8 +68,8 @@ relay_known(const struct config *cfg, const char *name)
 }
 
 /* Checks what a step refers to: relays must exist, files should. */
-static int
-check_step(struct confread *p, const config_setting_t *s, struct step *st)
+int
+config_check_step(struct confread *p, const config_setting_t *s, struct step *st)
 {
 	switch (st->kind) {
 	case STEP_FILE:
@@ -124,7 +124,7 @@ parse_program(struct confread *p, const config_setting_t *g, struct slot *sl)
 		if (config_parse_step(text, &sl->steps[i], msg, sizeof(msg)) < 0)
 			return confread_fail(p, e, "slot '%s': %s", sl->name, msg);
 		sl->nsteps++;
-		if (check_step(p, e, &sl->steps[i]) < 0)
+		if (config_check_step(p, e, &sl->steps[i]) < 0)
 			return -1;
 	}
 	return 0;

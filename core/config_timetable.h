@@ -18,5 +18,8 @@ extern const char *const config_exception_names[];
  * in p. The slots go to p->cfg->slots, the exceptions to p->cfg->exceptions. */
 int config_timetable_parse(struct confread *p, const config_setting_t *root);
 int config_exceptions_parse(struct confread *p, const config_setting_t *root);
+/* Checks what a step refers to (relays must exist, files should), resolving
+ * a file: path; 0, or -1 refused. Also for a relay's fallback (config.c). */
+int config_check_step(struct confread *p, const config_setting_t *s, struct step *st);
 
 #endif

@@ -246,6 +246,35 @@ confread_opt_int(struct confread *p, const config_setting_t *g, const char *name
 	return confread_want_int(p, s, what, min, max, out);
 }
 
+/* A number: 1.5, or an integer like 3 (libconfig types them apart). */
+int
+confread_opt_double(struct confread *p, const config_setting_t *g, const char *name,
+    const char *where, double min, double max, double *out)
+{
+	const config_setting_t *s = config_setting_get_member(g, name);
+	double v;
+
+	if (!s)
+		return 0;
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_FLOAT:
+		v = config_setting_get_float(s);
+		break;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		v = (double)config_setting_get_int64(s);
+		break;
+	default:
+		return confread_fail(p, s, "'%s' in %s must be a number, not %s", name, where,
+		    confread_type_desc(s));
+	}
+	if (v < min || v > max)
+		return confread_fail(p, s, "'%s' in %s is %g: must be from %g to %g", name, where,
+		    v, min, max);
+	*out = v;
+	return 0;
+}
+
 int
 confread_opt_bool(struct confread *p, const config_setting_t *g, const char *name,
     const char *where, bool *out)

@@ -65,6 +65,8 @@ int confread_opt_int(struct confread *p, const config_setting_t *g,
     const char *name, const char *where, int min, int max, int *out);
 int confread_opt_bool(struct confread *p, const config_setting_t *g,
     const char *name, const char *where, bool *out);
+int confread_opt_double(struct confread *p, const config_setting_t *g,
+    const char *name, const char *where, double min, double max, double *out);
 /* [ "a", "b" ] or ( "a", "b" ) or a single "a" into a new string vector. */
 int confread_opt_strings(struct confread *p, const config_setting_t *g,
     const char *name, const char *where, char ***out, size_t *n);

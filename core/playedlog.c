@@ -295,6 +295,10 @@ playedlog_format(const struct played_entry *e)
 	}
 	if (e->title != NULL)
 		set_str(obj, "title", e->title);
+	if (e->relay) {
+		json_object_set_new(obj, "live_s", json_real(round(e->live_s * 1000.0) / 1000.0));
+		json_object_set_new(obj, "outages", json_integer(e->outages));
+	}
 	if (e->reason != NULL)
 		set_str(obj, "reason", e->reason);
 	char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(15));

@@ -28,6 +28,9 @@ struct played_entry {
 	const char *language;	/* with bulletin: its <info>'s language, or NULL */
 	bool speech;		/* with bulletin: its text was synthesised */
 	const char *title;	/* a notice's title, or NULL */
+	bool relay;		/* adds live_s and outages */
+	double live_s;		/* seconds of the stream itself (the rest: fallback) */
+	int outages;		/* times the stream went down */
 };
 
 struct playedlog;

@@ -34,6 +34,9 @@ onair_log_played(struct station *st, const struct air_item *it, const char *resu
 		.language = it->is_bulletin && it->language[0] ? it->language : NULL,
 		.speech = it->is_bulletin && it->speech,
 		.title = it->title[0] ? it->title : NULL,
+		.relay = it->kind != NULL && strcmp(it->kind, "relay") == 0,
+		.live_s = it->live_s,
+		.outages = it->outages,
 	};
 
 	if (it->kind == NULL)

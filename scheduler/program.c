@@ -101,7 +101,46 @@ next_notice(struct station *st, struct player_item *pi, struct air_item *meta)
 	return false;
 }
 
-/* Relays (STEP_RELAY) are the seam for a live source: today skipped. */
+/*
+ * A relay step: the live stream until the slot ends (it never ends by
+ * itself); its fallback airs while the stream is down (audio/relay.h).
+ */
+static void
+describe_relay(struct station *st, const char *name, struct player_item *pi,
+    struct air_item *meta)
+{
+	const struct relay_conf *r = NULL;
+	char *pl;
+
+	for (size_t i = 0; i < st->cfg->nrelays && !r; i++)
+		if (strcmp(st->cfg->relays[i].name, name) == 0)
+			r = &st->cfg->relays[i];
+	pi->source = SRC_RELAY;
+	meta->kind = "relay";
+	if (!r)
+		return;	/* config_load refuses a step naming no relay */
+	snprintf(pi->path, sizeof(pi->path), "%s", r->url);
+	snprintf(meta->source, sizeof(meta->source), "%s", r->url);
+	snprintf(pi->relay.name, sizeof(pi->relay.name), "%s", r->name);
+	pi->relay.gain_db = r->gain_db;
+	switch (r->fallback.kind) {
+	case STEP_FILE:
+		snprintf(pi->relay.fallback, sizeof(pi->relay.fallback), "%s", r->fallback.arg);
+		break;
+	case STEP_PLAYLIST:
+		pl = m3u_find(st->cfg->paths.playlists, r->fallback.arg);
+		if (pl)
+			snprintf(pi->relay.fallback, sizeof(pi->relay.fallback), "%s", pl);
+		else
+			log_warn("relay %s: no playlist %s in %s; silence airs while it is down",
+			    r->name, r->fallback.arg, st->cfg->paths.playlists);
+		free(pl);
+		break;
+	default:
+		break;	/* silence */
+	}
+}
+
 bool
 program_next_item(struct station *st, struct player_item *pi, struct air_item *meta)
 {
@@ -214,11 +253,8 @@ program_next_item(struct station *st, struct player_item *pi, struct air_item *m
 			return true;
 		}
 		case STEP_RELAY:
-			onair_log_unaired(st, "relay", step->arg, "skipped",
-			    "relays are not supported yet");
-			run->fill.step++;
-			run->fill.entry = 0;
-			continue;
+			describe_relay(st, step->arg, pi, meta);
+			break;
 		}
 		run->fill.step++;
 		run->fill.entry = 0;

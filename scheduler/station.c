@@ -320,6 +320,8 @@ item_finished(struct station *st, struct air_item *it, const struct player_event
 		break;
 	}
 	bool aired = ev->result != PLAY_STOPPED || ev->started;
+	it->live_s = ev->live_s;
+	it->outages = ev->outages;
 	if (aired) {
 		onair_log_played(st, it, result, reason, &ev->when, ev->played_s);
 		onair_flush_unaired(st, &ev->when);
@@ -331,6 +333,14 @@ item_finished(struct station *st, struct air_item *it, const struct player_event
 
 	if (!it->from_program || !st->run.active || strcmp(it->slot, st->run.name) != 0)
 		return;
+	if (it->kind != NULL && strcmp(it->kind, "relay") == 0 && ev->result == PLAY_STOPPED &&
+	    it->stop_result != NULL && strcmp(it->stop_result, "interrupted") == 0 &&
+	    (it->stop_reason == NULL || strcmp(it->stop_reason, "shutdown") != 0)) {
+		/* A relay interrupted (an emergency) goes on live afterwards. */
+		st->run.fill = it->pos;
+		st->run.program_done = false;
+		return;
+	}
 	if (!aired) {
 		/* Dropped before it aired: the program goes back to it. */
 		if (program_pos_before(&it->pos, &st->run.fill)) {
@@ -380,7 +390,7 @@ handle_event(struct station *st, const struct player_event *pev)
 	if (ev->device_error) {
 		if (st->device_error[0] == '\0')
 			log_warn("%s; retrying", ev->reason);
-		snprintf(st->device_error, sizeof(st->device_error), "%s", ev->reason);
+		snprintf(st->device_error, sizeof(st->device_error), "%.255s", ev->reason);
 	} else if (ev->started && st->device_error[0]) {
 		log_notice("sound card is back");
 		st->device_error[0] = '\0';
@@ -465,6 +475,7 @@ station_apply_config(struct station *st, struct config *cfg)
 		end_run(st, st->cfg->audio.fade_ms, "timetable changed");
 	player_set_device(st->player, cfg->audio.device, cfg->audio.buffer_ms);
 	player_set_preroll(st->player, cfg->audio.preroll_ms);
+	player_set_loudness(st->player, cfg->audio.loudness);
 	if (st->log != NULL)
 		playedlog_set_keep_days(st->log, cfg->log.keep_days);
 	if (st->bulletins != NULL)
@@ -504,6 +515,8 @@ station_create_on(struct config *cfg, struct loop *loop,
 		playedlog_set_keep_days(st->log, cfg->log.keep_days);
 		playedlog_attach_loop(st->log, loop);
 	}
+	/* Loudness figures, one small file per content hash. */
+	char *loudness_dir = xasprintf("%s/loudness", cfg->paths.cache);
 	struct player_config pc = {
 		.device = cfg->audio.device,
 		.buffer_ms = cfg->audio.buffer_ms,
@@ -511,8 +524,11 @@ station_create_on(struct config *cfg, struct loop *loop,
 		.unpaced = !cfg->audio.pace,
 		.preroll_ms = cfg->audio.preroll_ms,
 		.output = output,
+		.loudness_lufs = cfg->audio.loudness,
+		.loudness_cache = loudness_dir,
 	};
 	st->player = player_create(&pc, err, errlen);
+	free(loudness_dir);
 	if (st->player == NULL) {
 		playedlog_close(st->log);
 		free(st);

@@ -57,6 +57,8 @@ struct air_item {
 	double length_s;		/* -1 unknown */
 	const char *stop_result;	/* set when we stop it on purpose */
 	const char *stop_reason;
+	double live_s;			/* relays: of the stream itself */
+	int outages;			/* relays: times it went down */
 	/* Bulletins only. */
 	char bulletin_key[256];
 	char bulletin_id[256];

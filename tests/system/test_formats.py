@@ -9,6 +9,7 @@ Run: LOAXA_BUILD=build /usr/bin/python3 -m pytest -q tests/system/test_formats.p
 """
 
 import hashlib
+import math
 import re
 import shutil
 import subprocess
@@ -154,3 +155,37 @@ def test_bulletin_audio_is_taken_by_its_content_not_its_label(nginx, tmp_path, a
     heard = [hz for hz, _ in pitches(alsa_capture)]
     assert heard and abs(heard[-1] - 880) < 15, heard
     assert not any(abs(h - 300) < 15 for h in heard), heard
+
+
+# --- loudness -----------------------------------------------------------------------
+
+def test_two_recordings_24_db_apart_air_within_1_lu_and_never_at_full_scale(
+        tmp_path, alsa_capture, start_daemon):
+    # A recording at -6 dBFS and one 24 dB quieter, pitches apart to tell them.
+    loud = ffmpeg_tone(tmp_path / "loud.wav", ["-c:a", "pcm_s16le"], 500, 44100, 2, seconds=3)
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-f", "lavfi", "-i",
+                    "aevalsrc=0.5*sin(2*PI*700*t)|0.5*sin(2*PI*700*t):s=44100:d=3",
+                    "-af", "volume=-24dB", "-c:a", "libvorbis", str(tmp_path / "quiet.ogg")],
+                   check=True)
+    quiet = tmp_path / "quiet.ogg"
+    start, end, _ = harness.slot_times(2, 20)
+    conf = harness.write_config(tmp_path / "station", device=alsa_capture.device,
+                                slots=[harness.slot("s", start, end,
+                                                    ["file:%s" % loud, "file:%s" % quiet])])
+    d = start_daemon(conf, env=alsa_capture.env())
+    d.wait_for_played(2, timeout=30)
+    log = d.log_text()
+    d.stop()
+    assert re.search(r"loudness: .*loud.wav measured: -\d+\.\d LUFS", log), log
+    rate, samples = alsa_capture.samples()
+    segs = {round(s.freq_hz, -1): s for s in harness.tone_segments(samples, rate)
+            if s.duration_s > 1}
+    assert set(segs) == {500, 700}, segs
+    mono = samples.astype("float64").mean(axis=1) if samples.ndim == 2 else samples
+    levels = {}
+    for hz, s in segs.items():
+        part = mono[int((s.start_s + 0.3) * rate):int((s.end_s - 0.3) * rate)]
+        levels[hz] = 20 * math.log10(math.sqrt((part ** 2).mean()) / 32768)
+    # Same measure (RMS of a steady tone): within 1 dB is within 1 LU.
+    assert abs(levels[500] - levels[700]) < 1.0, levels
+    assert abs(samples).max() < 32767 * 0.9, "a sample near full scale"

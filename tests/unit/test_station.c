@@ -211,7 +211,9 @@ write_config(struct world *w, const char *audio, const char *timetable)
 	fprintf(f, "station = { name = \"test\"; };\n"
 	    "paths = { state = \"state\"; cache = \"cache\"; played_log = \"played.jsonl\";\n"
 	    "  playlists = \".\"; socket = \"sock\"; };\n"
-	    "audio = { device = \"fake\"; pace = false; buffer_ms = 100; preroll_ms = 400; %s };\n"
+	    /* loudness = 0: levels as made here (test_loudness measures loudness) */
+	    "audio = { device = \"fake\"; pace = false; buffer_ms = 100; preroll_ms = 400; "
+	    "loudness = 0; %s };\n"
 	    "timetable = ( %s );\n", audio, timetable);
 	fclose(f);
 }
