@@ -15,7 +15,7 @@ import pytest
 import harness
 from icy_server import IcyServer
 
-LIVE_HZ, FALLBACK_HZ = 440, 880
+LIVE_HZ, FALLBACK_HZ, BULLETIN_HZ = 440, 880, 1320
 
 
 def labels(capture, min_s=0.3, max_gap_s=0.15):
@@ -26,7 +26,8 @@ def labels(capture, min_s=0.3, max_gap_s=0.15):
         if s.duration_s < min_s:
             continue
         name = ("live" if abs(s.freq_hz - LIVE_HZ) < 10 else
-                "fallback" if abs(s.freq_hz - FALLBACK_HZ) < 20 else "?%d" % s.freq_hz)
+                "fallback" if abs(s.freq_hz - FALLBACK_HZ) < 20 else
+                "bulletin" if abs(s.freq_hz - BULLETIN_HZ) < 30 else "?%d" % s.freq_hz)
         if out and out[-1][0] == name and s.start_s - out[-1][2] < max_gap_s:
             out[-1] = (name, out[-1][1], s.end_s)
         else:
@@ -194,3 +195,39 @@ def test_hls_sliding_window_airs_live_and_comes_back_after_it_stops(
     got = labels(alsa_capture, max_gap_s=1.5)
     assert [n for n, _, _ in got] == ["live", "fallback", "live"], got
     assert got[0][2] - got[0][1] > 5.0, got
+
+
+def test_an_emergency_interrupts_the_relay_which_then_goes_on_live(
+        tmp_path, stream_mp3, alsa_capture, start_daemon):
+    if not shutil.which("nginx"):
+        pytest.skip("nginx is not installed (make deps)")
+    from bulletin_feed import Feed, Nginx
+    web = Nginx(tmp_path / "nginx").start()
+    feed = Feed(web.root / "f", web.url("f/index.atom"), tmp_path / "keys")
+    srv = IcyServer(stream_mp3)
+    bul = harness.make_tone(tmp_path / "bul.mp3", BULLETIN_HZ, 1.5)
+    feed.publish(bul, "normal", area="99")  # an index to poll; not ours
+    start, end, start_dt = harness.slot_times(2, 16)
+    conf = harness.write_config(tmp_path / "station", device=alsa_capture.device,
+                                feeds=[feed.station_feed(poll=1)],
+                                slots=[harness.slot("live", start, end, ["relay:r"])],
+                                extra='relays = ( { name = "r"; url = "%s"; } );' % srv.url())
+    try:
+        d = start_daemon(conf, env=alsa_capture.env())
+        time.sleep(max(0.0, start_dt.timestamp() + 4 - time.time()))
+        ident = feed.publish(bul, "emergency", plays=1)
+        d.wait_for_played(1, timeout=15, pred=lambda l: l.get("bulletin") == ident)
+        d.wait_for_played(1, timeout=30, pred=lambda l: l["kind"] == "relay" and
+                          l["result"] == "cut")
+        lines = d.played_lines()
+        d.stop()
+    finally:
+        srv.stop()
+        web.stop()
+    seq = [(l["kind"], l["result"]) for l in lines]
+    assert seq == [("relay", "interrupted"), ("chime", "completed"),
+                   ("bulletin", "completed"), ("relay", "cut")], lines
+    got = [n for n, _, _ in labels(alsa_capture)]
+    assert got[0] == "live" and got[-1] == "live" and "bulletin" in got, got
+    assert got.index("bulletin") < len(got) - 1, got  # live again after it
+    assert sum(1 for p, _ in srv.requests if p == "/stream.mp3") == 2  # reconnected: live
