@@ -343,7 +343,9 @@ loudness_gain(struct player *p, const struct player_item *it)
 	pthread_mutex_unlock(&p->lock);
 	if (!file || target == 0 || !p->loudness)
 		return GAIN_UNITY;
-	if (!loudness_lookup(p->loudness, it->path, p->out ? 0 : 1000, &fig)) {
+	/* A timed item must not be late for its mark: it was asked for when queued. */
+	if (!loudness_lookup(p->loudness, it->path, p->out || pacing_is_timed(it) ? 0 : 1000,
+	    &fig)) {
 		log_info("audio: loudness of %s not known yet; it airs at its own level", it->path);
 		return GAIN_UNITY;
 	}
