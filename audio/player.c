@@ -338,14 +338,26 @@ loudness_gain(struct player *p, const struct player_item *it)
 	double target;
 	bool file = it->source == SRC_FILE || (it->source == SRC_CHIME && it->path[0]);
 
+	int buffer_ms;
+
 	pthread_mutex_lock(&p->lock);
 	target = p->loudness_lufs;
+	buffer_ms = p->buffer_ms;
 	pthread_mutex_unlock(&p->lock);
 	if (!file || target == 0 || !p->loudness)
 		return GAIN_UNITY;
-	/* A timed item must not be late for its mark: it was asked for when queued. */
-	if (!loudness_lookup(p->loudness, it->path, p->out || pacing_is_timed(it) ? 0 : 1000,
-	    &fig)) {
+	int wait_ms = p->out ? 0 : 1000;
+
+	/* A timed item waits only as long as its mark allows: the card must still
+	 * open a buffer and a margin before it. */
+	if (pacing_is_timed(it)) {
+		struct timespec now = real_now();
+		int64_t left = (int64_t)(timespec_diff_s(&it->start_at, &now) * 1000) -
+		    buffer_ms - 400;
+
+		wait_ms = p->out || left <= 0 ? 0 : left < 1000 ? (int)left : 1000;
+	}
+	if (!loudness_lookup(p->loudness, it->path, wait_ms, &fig)) {
 		log_info("audio: loudness of %s not known yet; it airs at its own level", it->path);
 		return GAIN_UNITY;
 	}
