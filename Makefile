@@ -111,7 +111,9 @@ $(BUILD)/loaxa-collector: $(COLLECTOR_SRCS:%.c=$(BUILD)/%.o) $(WEB_LIB) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(WEB_LDLIBS) $(shell $(PKG_CONFIG) --libs $(COLLECTOR_PKGS)) -o $@
 
 # The operator's console: its pages come from $(WEBDIR) (web/ in the tree).
-WEBDIR ?= $(PREFIX)/share/loaxa/web   # make install puts web/ and web/console/ there
+# make install puts web/ and web/console/ there. (A comment on the WEBDIR line itself
+# would leave its spaces in the path compiled into loaxa-web.)
+WEBDIR ?= $(PREFIX)/share/loaxa/web
 $(BUILD)/tools/console/main.o: CPPFLAGS += -DLOAXA_WEB_DIR='"$(WEBDIR)"'
 $(BUILD)/loaxa-web: $(WEBCON_SRCS:%.c=$(BUILD)/%.o) $(WEB_LIB) $(LIB)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) $(WEB_LDLIBS) -o $@
