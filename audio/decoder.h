@@ -66,7 +66,7 @@ struct audio_source *decoder_open_file(const char *path, const struct audio_form
 struct decoder_info {
 	char mime[32];			/* from the content: "audio/mpeg", "audio/ogg", ... */
 	char ext[8];			/* the usual file name extension: "mp3", "ogg", ... */
-	struct audio_format fmt;	/* as decoded (mono or stereo) */
+	struct audio_format fmt;	/* as decoded on a free card (FFmpeg's: stereo, 44.1 or 48 kHz) */
 	double seconds;			/* decoded length */
 };
 

@@ -273,8 +273,13 @@ ff_start(struct ff_source *s, const char *url, AVDictionary **opts,
 		av_channel_layout_uninit(&s->dec->ch_layout);
 		av_channel_layout_default(&s->dec->ch_layout, ch);
 	}
-	s->base.fmt.rate = want ? want->rate : s->dec->sample_rate;
-	s->base.fmt.channels = want ? want->channels : s->dec->ch_layout.nb_channels == 1 ? 1 : 2;
+	/* With no format imposed, everything but 44.1 kHz comes out as 48 kHz stereo,
+	 * the chime's format: speech (22.05 kHz mono) and phone recordings (8 or 16 kHz)
+	 * would otherwise reopen the card at rates many cards do not take natively, and
+	 * a card reopened at another format between the chime and the bulletin leaves
+	 * a gap (and a capture in two formats). */
+	s->base.fmt.rate = want ? want->rate : s->dec->sample_rate == 44100 ? 44100 : 48000;
+	s->base.fmt.channels = want ? want->channels : 2;
 	av_channel_layout_default(&out_layout, s->base.fmt.channels);
 	rc = swr_alloc_set_opts2(&s->swr, &out_layout, AV_SAMPLE_FMT_S16, (int)s->base.fmt.rate,
 	    &s->dec->ch_layout, s->dec->sample_fmt, s->dec->sample_rate, 0, NULL);

@@ -50,6 +50,13 @@ if [ "$failed_setup" -ne 0 ]; then
     exit 1
 fi
 
+# loaxad execs its network process (loaxa-net) beside itself; qemu-user cannot
+# follow an exec into another target binary (no binfmt here), and qemu refuses
+# the seccomp filter loaxa-net insists on. The host's own loaxa-net stands in: it
+# speaks the same channel, and what is under test is the target's loaxad.
+host_net="$repo/build/loaxa-net"
+[ -x "$host_net" ] || host_net="$repo/${LOAXA_HOST_BUILD:-build}/loaxa-net"
+
 # The wrappers. QEMU_LD_PREFIX as well as -L: a target program that re-executes
 # itself would otherwise lose the sysroot. ALSA_PLUGIN_DIR is an empty folder, so
 # alsa-lib never loads a plugin (with SYSROOT=/ and host multiarch, the host's
@@ -64,6 +71,7 @@ for prog in loaxad loaxactl loaxa-publish; do
 # $prog of $build under $qemu (made by tests/run-cross-system.sh)
 QEMU_LD_PREFIX='$sysroot' ALSA_PLUGIN_DIR='$wrappers/no-alsa-plugins'
 export QEMU_LD_PREFIX ALSA_PLUGIN_DIR
+[ -n "\${LOAXA_NET:-}" ] || { LOAXA_NET='$host_net'; export LOAXA_NET; }
 exec $qemu -L '$sysroot' '$build/$prog' "\$@"
 EOF
     chmod 755 "$wrappers/$prog"

@@ -148,7 +148,14 @@ the_true_mime_type_comes_from_the_content(void **state)
 		if (strcmp(info.mime, cases[i].mime) != 0)
 			fail_msg("%s: %s, wanted %s", cases[i].file, info.mime, cases[i].mime);
 		assert_true(fabs(info.seconds - 1.0) < 0.06);
-		assert_int_equal(info.fmt.channels, cases[i].channels);
+		/* As it airs on a free card: MPEG audio (libmpg123) in its own channels,
+		 * the rest (FFmpeg) in stereo at 44.1 or 48 kHz, the chime's format. */
+		if (strcmp(info.mime, "audio/mpeg") == 0) {
+			assert_int_equal(info.fmt.channels, cases[i].channels);
+		} else {
+			assert_int_equal(info.fmt.channels, 2);
+			assert_int_equal(info.fmt.rate, cases[i].rate == 44100 ? 44100 : 48000);
+		}
 	}
 }
 
