@@ -40,7 +40,7 @@ open_socket(const char *path, char *err, size_t errlen)
 	struct timeval tv = { .tv_sec = ASK_TIMEOUT_S };
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket path too long: %s", path);
+		snprintf(err, errlen, "control socket path too long (%zu bytes): %.100s", strlen(path), path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
