@@ -338,7 +338,9 @@ def test_a_dripping_download_holds_back_neither_index_polls_nor_an_emergency(
         polls_before = sum(1 for _, p, _ in srv.requests if p.endswith("index.atom"))
         alarm = feed.publish(tones(BUL_HZ, 1), "emergency", plays=1)
         published = time.monotonic()
-        d.wait_for_played(1, timeout=15, pred=lambda l: l.get("bulletin") == alarm
+        # The drip takes about two minutes: airing well before it ends proves the
+        # emergency did not wait behind it, with a margin a loaded machine keeps.
+        d.wait_for_played(1, timeout=40, pred=lambda l: l.get("bulletin") == alarm
                           and l["result"] == "completed")
         aired_after = time.monotonic() - published
         polls_after = sum(1 for _, p, _ in srv.requests if p.endswith("index.atom"))
@@ -348,7 +350,7 @@ def test_a_dripping_download_holds_back_neither_index_polls_nor_an_emergency(
         srv.stop()
     assert still_dripping, "the slow download finished: the test proves nothing"
     assert polls_after - polls_before >= 2, (polls_before, polls_after)
-    assert aired_after < 12, aired_after
+    assert aired_after < 40, aired_after
     assert "BUL" in [n for n, _, _ in capture_labels(alsa_capture)]
 
 
