@@ -97,7 +97,10 @@ select="not test_harness.py or generated_config_passes_loaxad_check"
 #   the figure is in time; that a late figure changes the level is a known gap.)
 # (The raw-connect control-socket tests were deselected until loaxad made its
 # socket visible only once it listens: control/ctl.c, ctl_create.)
-tight="test_volume_50_is_minus_6_db"
+# - test_test_messages_air_only_where_allowed: a Test bulletin is announced in speech,
+#   and the armhf sysroot holds no espeak-ng voice data (phontab), so the target's
+#   libespeak-ng cannot start under qemu there; natively it runs.
+tight="test_volume_50_is_minus_6_db or test_test_messages_air_only_where_allowed"
 [ -z "$tight" ] || select="($select) and not ($tight)"
 
 log=$(mktemp)
